@@ -1,0 +1,1 @@
+"""The post model and its validation; see :mod:`plugins.posts.model`."""

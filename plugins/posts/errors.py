@@ -1,0 +1,39 @@
+"""Errors of the post model; the MkDocs adapter turns them into a failed build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ContentError(Exception):
+    """A page's source cannot be published as it is."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad field: which file, which field, what value, and what is allowed."""
+
+    source: str
+    field: str
+    value: str
+    allowed: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.field} {self.value} is not allowed; expected {self.allowed}"
+
+
+class FrontMatterError(ContentError):
+    """Front matter that does not validate; carries every problem found in the page."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+class FrontMatterSyntaxError(ContentError):
+    """Front matter that is not valid YAML; names the file and the line."""
+
+    def __init__(self, source: str, line: int, reason: str) -> None:
+        self.source = source
+        self.line = line
+        super().__init__(f"{source}:{line}: front matter is not valid YAML: {reason}")

@@ -1,0 +1,65 @@
+"""Reading the YAML front matter of a Markdown file, with the line of any syntax error.
+
+MkDocs' own reader silently ignores broken YAML (the page then renders the front matter as
+text), so the posts plugin reads each page here once and reports the file and line instead.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import yaml
+
+from .errors import FrontMatterSyntaxError
+
+# The same block MkDocs and Material recognise: '---' on the first line, closed by '---' or '...'.
+_BLOCK = re.compile(r"\A-{3}[ \t]*\r?\n(.*?\r?\n)?(?:-{3}|\.{3})[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+# YAML reads '2025-03-10 09:30' (no seconds) as a string; writers mean a local time.
+MINUTE_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}$")
+_MINUTE_TAG = "tag:intranet,2025:minute-timestamp"
+
+
+def _construct_minute_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> datetime:
+    value = loader.construct_scalar(node)  # type: ignore[arg-type]
+    return datetime.fromisoformat(str(value).replace(" ", "T"))
+
+
+def register_minute_timestamps() -> None:
+    """Teach PyYAML's SafeLoader that ``2025-03-10 09:30`` is a date-time.
+
+    Material's blog reads each post's front matter itself with ``yaml.SafeLoader`` and only
+    accepts real dates, so the type has to be right at the YAML level for every reader in
+    the build, not only for ours. The result is naive; the model reads it as Stockholm time.
+    Idempotent.
+    """
+    if _MINUTE_TAG in yaml.SafeLoader.yaml_constructors:
+        return
+    yaml.SafeLoader.add_implicit_resolver(_MINUTE_TAG, MINUTE_TIMESTAMP, list("0123456789"))
+    yaml.SafeLoader.add_constructor(_MINUTE_TAG, _construct_minute_timestamp)
+
+
+def read_front_matter(text: str, source: str) -> dict[str, Any]:
+    """Return the front matter of ``text`` as a mapping ({} when there is none).
+
+    Raises :class:`FrontMatterSyntaxError` with the file line of a YAML error.
+    """
+    match = _BLOCK.match(text.lstrip("\ufeff"))
+    if not match:
+        return {}
+    try:
+        data = yaml.safe_load(match.group(1) or "")
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        # +2: the opening '---' is line 1 and marks count from 0.
+        line = mark.line + 2 if mark else 1
+        raise FrontMatterSyntaxError(source, line, error.problem or str(error)) from error
+    except yaml.YAMLError as error:
+        raise FrontMatterSyntaxError(source, 1, str(error)) from error
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise FrontMatterSyntaxError(source, 2, "expected 'field: value' lines")
+    return data

@@ -1,0 +1,378 @@
+"""The post model: front matter validated once into frozen dataclasses.
+
+This module imports nothing from MkDocs. The MkDocs adapter (``plugin.py``) hands it the
+parsed front matter of each page; everything downstream (the site, the feeds, writer tools)
+works with :class:`Post` and :class:`Guide`, never with the raw mapping.
+
+YAML's own typing is unreliable for writers: ``2025-03-10`` is a date, ``2025-03-10 09:30`` a
+string, ``2025-03-10 09:30:00`` a naive datetime and ``on`` a boolean. Every field is therefore
+normalised explicitly here, and naive times are read as Europe/Stockholm.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .errors import FrontMatterError, Problem
+from .slugs import is_slug, slugify
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+DESCRIPTION_MAX = 300
+LIST_SEPARATOR = ";"  # Joins list values in feeds and subscriber topics, so values may not hold it.
+
+_DATETIME_TEXT = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>\d{1,2}[:.]\d{2}(?::\d{2})?))?"
+    r"(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+class Status(StrEnum):
+    """Where a change stands."""
+
+    PLANNED = "planerad"
+    ONGOING = "pågår"
+    DONE = "klar"
+    CANCELLED = "inställd"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A maintenance or downtime window; ``end`` is after ``start``."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Action:
+    """What the reader must do, and by when."""
+
+    by: date
+    what: str
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The categories and audiences declared once in configuration."""
+
+    categories: tuple[str, ...]
+    audiences: tuple[str, ...]
+    timezone: ZoneInfo = STOCKHOLM
+
+
+@dataclass(frozen=True)
+class Post:
+    """A news post (an IT-change announcement) as published."""
+
+    source: str
+    """Path relative to the docs folder, e.g. ``news/posts/flytt.md``."""
+    key: str
+    """Stable identity: the front-matter ``id`` or, by default, the file name without ``.md``."""
+    title: str
+    date: datetime
+    description: str
+    categories: tuple[str, ...]
+    audience: tuple[str, ...]
+    status: Status
+    services: tuple[str, ...] = ()
+    updated: datetime | None = None
+    window: Window | None = None
+    action: Action | None = None
+    draft: bool = False
+    authors: tuple[str, ...] = ()
+
+    def is_published(self, now: datetime) -> bool:
+        """Drafts and posts dated after ``now`` are not published."""
+        return not self.draft and self.date <= now
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A how-to guide."""
+
+    source: str
+    title: str
+    description: str
+    tags: tuple[str, ...] = ()
+    applies_to: tuple[str, ...] = ()
+
+
+# Fields MkDocs or Material understand on any page; allowed beside our own so that they are
+# not reported as typos.
+_THEME_FIELDS = frozenset(
+    {"template", "hide", "search", "icon", "status_icon", "subtitle", "social", "comments"}
+)
+POST_FIELDS = frozenset(
+    {
+        "id", "title", "date", "updated", "description", "categories", "audience", "services",
+        "window", "action", "status", "draft", "authors", "slug", "pin", "links", "readtime",
+    }
+) | _THEME_FIELDS
+GUIDE_FIELDS = frozenset({"title", "description", "tags", "applies_to"}) | _THEME_FIELDS
+
+
+def unknown_fields(meta: Mapping[str, Any], known: Iterable[str], source: str) -> list[str]:
+    """Warnings for fields nobody reads, with a suggestion: a typo must not pass silently."""
+    known = sorted(known)
+    warnings = []
+    for name in meta:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(str(name), known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
+        warnings.append(f"{source}: unknown field '{name}' is ignored{hint}")
+    return warnings
+
+
+@dataclass
+class _Reader:
+    """Collects every problem of one page, so a writer sees them all at once."""
+
+    source: str
+    meta: Mapping[str, Any]
+    tz: ZoneInfo
+    problems: list[Problem] = field(default_factory=list)
+
+    def fail(self, name: str, value: Any, allowed: str) -> None:
+        self.problems.append(Problem(self.source, name, _show(value), allowed))
+
+    def get(self, mapping: Mapping[str, Any], name: str, path: str, *, required: bool) -> Any:
+        value = mapping.get(name)
+        if value is None and required:
+            self.fail(path, None, "a value is required")
+        return value
+
+    def text(self, name: str, *, required: bool = True, max_length: int | None = None,
+             mapping: Mapping[str, Any] | None = None, path: str | None = None) -> str | None:
+        path = path or name
+        value = self.get(self.meta if mapping is None else mapping, name, path, required=required)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            # YAML 1.1 reads yes/no/on/off as booleans; the writer meant words.
+            self.fail(path, value, "text; put quotes around words such as yes, no, on and off")
+            return None
+        if isinstance(value, (list, dict)):
+            self.fail(path, value, "a single line of text")
+            return None
+        result = " ".join(str(value).split())
+        if not result:
+            self.fail(path, value, "non-empty text")
+            return None
+        if max_length is not None and len(result) > max_length:
+            self.fail(path, f"{result[:40]}… ({len(result)} characters)",
+                      f"at most {max_length} characters")
+            return None
+        return result
+
+    def names(self, name: str, *, allowed: tuple[str, ...] | None = None,
+              required: bool = False) -> tuple[str, ...]:
+        value = self.get(self.meta, name, name, required=required)
+        if value is None:
+            return ()
+        items = value if isinstance(value, list) else [value]
+        result: list[str] = []
+        for item in items:
+            if isinstance(item, (bool, list, dict)) or item is None:
+                self.fail(name, item, "a list of names, e.g. [Microsoft 365, Teams]")
+                continue
+            text = " ".join(str(item).split())
+            if allowed is not None and text not in allowed:
+                suggestion = _closest(text, allowed)
+                self.fail(name, text, f"one of: {', '.join(allowed)}{suggestion}")
+                continue
+            if LIST_SEPARATOR in text:
+                self.fail(name, text, f"names without '{LIST_SEPARATOR}'")
+                continue
+            if text and text not in result:
+                result.append(text)
+        if required and not result and not self.problems_for(name):
+            self.fail(name, value, "at least one name")
+        return tuple(result)
+
+    def problems_for(self, name: str) -> bool:
+        return any(problem.field == name for problem in self.problems)
+
+    def moment(self, value: Any, path: str) -> datetime | None:
+        """A date or date-time; naive values are local time, a bare date is midnight."""
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, date):
+            moment = datetime.combine(value, time())
+        elif isinstance(value, str) and (match := _DATETIME_TEXT.match(value.strip())):
+            moment = _from_text(match)
+            if moment is None:
+                self.fail(path, value, "a real date, written 2025-03-10 or 2025-03-10 09:30")
+                return None
+        else:
+            self.fail(path, value, "a date (2025-03-10) or date and time (2025-03-10 09:30)")
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.tz)
+        return moment
+
+    def day(self, value: Any, path: str) -> date | None:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        moment = self.moment(value, path) if isinstance(value, str) else None
+        if moment is None:
+            if not isinstance(value, str):
+                self.fail(path, value, "a date, written 2025-03-10")
+            return None
+        return moment.date()
+
+    def mapping(self, name: str, keys: tuple[str, ...]) -> Mapping[str, Any] | None:
+        value = self.meta.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.fail(name, value, f"a group with the fields {' and '.join(keys)}")
+            return None
+        for extra in sorted(set(value) - set(keys), key=str):
+            self.fail(f"{name}.{extra}", value[extra], f"only {' and '.join(keys)}")
+        return value
+
+
+def _from_text(match: re.Match[str]) -> datetime | None:
+    text = match["date"]
+    clock = (match["time"] or "00:00").replace(".", ":")
+    if clock.count(":") == 1:
+        clock += ":00"
+    tz = match["tz"] or ""
+    try:
+        return datetime.fromisoformat(f"{text}T{clock.zfill(8)}{tz}")
+    except ValueError:
+        return None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if value is None:
+        return "(missing)"
+    if isinstance(value, bool):
+        return f"{value} (YAML read it as yes/no)"
+    return str(value)
+
+
+def _closest(value: str, allowed: tuple[str, ...]) -> str:
+    folded = {candidate.casefold(): candidate for candidate in allowed}
+    close = difflib.get_close_matches(value.casefold(), list(folded), n=1)
+    return f" (did you mean '{folded[close[0]]}'?)" if close else ""
+
+
+def parse_post(
+    meta: Mapping[str, Any], source: str, taxonomy: Taxonomy, where: str | None = None
+) -> Post:
+    """Validate a post's front matter into a :class:`Post`.
+
+    ``source`` is the docs-relative path; ``where`` is how messages name the file (by default
+    ``source``). Raises :class:`FrontMatterError` listing every problem found, each naming the
+    file, the field, the bad value and what is allowed.
+    """
+    read = _Reader(where or source, meta, taxonomy.timezone)
+    title = read.text("title")
+    description = read.text("description", max_length=DESCRIPTION_MAX)
+    published = read.moment(meta["date"], "date") if meta.get("date") is not None else None
+    if "date" not in meta or meta.get("date") is None:
+        read.fail("date", None, "a date (2025-03-10) or date and time (2025-03-10 09:30)")
+    updated = read.moment(meta["updated"], "updated") if meta.get("updated") is not None else None
+    if published and updated and updated < published:
+        read.fail("updated", meta["updated"], f"not before date {_show(published)}")
+    categories = read.names("categories", allowed=taxonomy.categories, required=True)
+    audience = read.names("audience", allowed=taxonomy.audiences, required=True)
+    services = read.names("services")
+    authors = read.names("authors")
+
+    window = None
+    if (raw_window := read.mapping("window", ("start", "end"))) is not None:
+        start = read.get(raw_window, "start", "window.start", required=True)
+        end = read.get(raw_window, "end", "window.end", required=True)
+        start_at = read.moment(start, "window.start") if start is not None else None
+        end_at = read.moment(end, "window.end") if end is not None else None
+        if start_at and end_at:
+            if end_at <= start_at:
+                read.fail("window.end", f"{_show(end_at)} is before window.start",
+                          f"a time after {_show(start_at)}")
+            else:
+                window = Window(start_at, end_at)
+
+    action = None
+    if (raw_action := read.mapping("action", ("by", "what"))) is not None:
+        by_value = read.get(raw_action, "by", "action.by", required=True)
+        by = read.day(by_value, "action.by") if by_value is not None else None
+        what = read.text("what", mapping=raw_action, path="action.what", max_length=200)
+        if by and what:
+            action = Action(by, what)
+
+    status = Status.PLANNED
+    raw_status = meta.get("status")
+    if raw_status is None:
+        read.fail("status", None, f"one of: {', '.join(Status)}")
+    else:
+        try:
+            status = Status(str(raw_status).strip().lower())
+        except ValueError:
+            read.fail("status", raw_status, f"one of: {', '.join(Status)}")
+
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        read.fail("draft", draft, "true or false")
+
+    stem = source.rsplit("/", 1)[-1].removesuffix(".md")
+    key = stem
+    if meta.get("id") is not None:
+        key = str(meta["id"]).strip()
+        if not is_slug(key):
+            read.fail("id", meta["id"], f"lowercase ASCII letters, digits and hyphens, e.g. "
+                                        f"'{slugify(key) or 'serverflytt'}'")
+    elif not is_slug(stem):
+        read.fail("file name", stem, f"lowercase ASCII letters, digits and hyphens, since it "
+                                     f"becomes the address; rename to '{slugify(stem)}.md'")
+
+    if read.problems:
+        raise FrontMatterError(read.problems)
+    assert title and description and published  # guaranteed when no problem was recorded
+    return Post(
+        source=source, key=key, title=title, date=published, description=description,
+        categories=categories, audience=audience, status=status, services=services,
+        updated=updated, window=window, action=action, draft=bool(draft), authors=authors,
+    )
+
+
+def parse_guide(
+    meta: Mapping[str, Any], source: str, taxonomy: Taxonomy, where: str | None = None
+) -> Guide:
+    """Validate a guide's front matter into a :class:`Guide`."""
+    read = _Reader(where or source, meta, taxonomy.timezone)
+    title = read.text("title")
+    description = read.text("description", max_length=DESCRIPTION_MAX)
+    tags = read.names("tags")
+    applies_to = read.names("applies_to", allowed=taxonomy.audiences)
+    if read.problems:
+        raise FrontMatterError(read.problems)
+    assert title and description
+    return Guide(source, title, description, tags, applies_to)
+
+
+def newest_first(posts: Iterable[Post]) -> list[Post]:
+    """Posts sorted newest first; ties broken by key so the order is reproducible."""
+    return sorted(posts, key=lambda post: (post.date, post.key), reverse=True)
+
+
+def windows_from(posts: Iterable[Post], now: datetime) -> list[Post]:
+    """Posts whose window is under way or ahead at ``now``, soonest first; cancelled left out."""
+    relevant = [
+        post for post in posts
+        if post.window and post.window.end > now and post.status is not Status.CANCELLED
+    ]
+    return sorted(relevant, key=lambda post: (post.window.start, post.key))  # type: ignore[union-attr]

@@ -1,0 +1,141 @@
+"""MkDocs adapter of the post model: validates pages, applies publishing rules, feeds the home page.
+
+Events only; the rules live in :mod:`plugins.posts.model`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_build_datetime
+
+from . import display
+from .config import PostsConfig
+from .errors import ContentError
+from .frontmatter import read_front_matter, register_minute_timestamps
+from .model import (
+    GUIDE_FIELDS,
+    POST_FIELDS,
+    Guide,
+    Post,
+    Taxonomy,
+    newest_first,
+    parse_guide,
+    parse_post,
+    unknown_fields,
+    windows_from,
+)
+
+log = get_plugin_logger(__name__)
+
+
+class PostsPlugin(BasePlugin[PostsConfig]):
+    """Validates every page's front matter once and keeps the resulting posts and guides."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.serving = False
+        self.posts: list[Post] = []
+        """Every valid post, newest first, drafts and future posts included."""
+        self.guides: list[Guide] = []
+        self.now = datetime.now().astimezone()
+        self._files: Files | None = None
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        register_minute_timestamps()
+        self.taxonomy = Taxonomy(
+            categories=tuple(self.config.categories),
+            audiences=tuple(self.config.audiences),
+            timezone=ZoneInfo(self.config.timezone),
+        )
+        # SOURCE_DATE_EPOCH fixes "now", so a build can be reproduced and tested.
+        self.now = get_build_datetime()
+        return config
+
+    # Before Material's blog (priority -50): it reads posts in its own on_files and must see
+    # only valid, published ones.
+    @event_priority(50)
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        posts_dir = posixpath.normpath(self.config.posts_dir) + "/"
+        guides_dir = posixpath.normpath(self.config.guides_dir) + "/"
+        docs_name = Path(config.docs_dir).name
+        posts: list[Post] = []
+        guides: list[Guide] = []
+        errors: list[str] = []
+        for file in files.documentation_pages():
+            source = f"{docs_name}/{file.src_uri}"
+            try:
+                meta = read_front_matter(file.content_string, source)
+                if file.src_uri.startswith(posts_dir):
+                    self._warn(unknown_fields(meta, POST_FIELDS, source))
+                    posts.append(parse_post(meta, file.src_uri, self.taxonomy, source))
+                elif file.src_uri.startswith(guides_dir) and file.name != "index":
+                    self._warn(unknown_fields(meta, GUIDE_FIELDS, source))
+                    guides.append(parse_guide(meta, file.src_uri, self.taxonomy, source))
+            except ContentError as error:
+                errors.append(str(error))
+        if errors:
+            raise PluginError("Front matter problems:\n" + "\n".join(errors))
+
+        self.posts = newest_first(posts)
+        self.guides = sorted(guides, key=lambda guide: guide.title)
+        if not self.serving:
+            # Under `mkdocs serve` writers preview drafts and scheduled posts (Material marks
+            # them as drafts); a build leaves them out completely.
+            for post in self.posts:
+                if not post.is_published(self.now):
+                    log.info("Not published (draft or future date): %s", post.source)
+                    files.remove(files.get_file_from_path(post.source))  # type: ignore[arg-type]
+        self._files = files
+        return files
+
+    @staticmethod
+    def _warn(warnings: list[str]) -> None:
+        # Warnings, not errors: `mkdocs build --strict` fails on them, `mkdocs serve` goes on.
+        for warning in warnings:
+            log.warning(warning)
+
+    def published(self) -> list[Post]:
+        """The posts readers may see, newest first; what feeds publish."""
+        return [post for post in self.posts if post.is_published(self.now)]
+
+    def url_of(self, source: str) -> str | None:
+        """The site-relative URL of a page, after Material has moved the posts."""
+        file = self._files.get_file_from_path(source) if self._files else None
+        return file.url if file else None
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        env.filters["sv_date"] = display.sv_date
+        env.filters["sv_datetime"] = display.sv_datetime
+        env.filters["sv_window"] = display.sv_window
+        return env
+
+    def on_page_context(
+        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> dict[str, Any]:
+        if page.file.src_uri == "index.md":
+            published = self.published()
+            context["home"] = {
+                "latest": [(post, self.url_of(post.source)) for post in
+                           published[: self.config.home_news]],
+                "windows": [(post, self.url_of(post.source)) for post in
+                            windows_from(published, self.now)],
+                "guides": [(guide, self.url_of(guide.source)) for guide in self.guides],
+                "built": self.now,
+            }
+        return context
+
