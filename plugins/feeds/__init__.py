@@ -1,0 +1,1 @@
+"""News feeds: pure rendering in ``render``/``items``, the MkDocs adapter in ``plugin``."""

@@ -1,0 +1,180 @@
+"""MkDocs adapter of the feeds: collects the posts' HTML and writes the feed files.
+
+Events only; feeds are rendered by :mod:`plugins.feeds.render` and selected by
+:mod:`plugins.feeds.items`. Posts come from the ``intranet-posts`` plugin, already validated.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+from material.plugins.blog.structure import Category
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from plugins.posts.plugin import PostsPlugin
+
+from .config import FeedsConfig
+from .items import Topic, absolutize, feed_tag_uri, tag_uri, topics
+from .render import MEDIA_TYPES, RENDERERS, Feed, Item, render_all, select
+
+log = get_plugin_logger(__name__)
+
+_FORMAT_TITLES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+
+
+class FeedsPlugin(BasePlugin[FeedsConfig]):
+    """Publishes the news, and each category and audience, as RSS, Atom and JSON Feed."""
+
+    def __init__(self) -> None:
+        # Post HTML by source path. Kept across rebuilds of `mkdocs serve` (the plugin has
+        # on_startup, so MkDocs keeps the instance): with --dirty, unchanged pages are not
+        # rendered again, yet the feed must still hold every post.
+        self.html: dict[str, str] = {}
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        pass
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not self.config.enabled:
+            return config
+        posts = config.plugins.get("intranet-posts")
+        if not isinstance(posts, PostsPlugin):
+            raise PluginError("intranet-feeds needs the intranet-posts plugin, listed before it")
+        self.posts = posts
+        self.site_url = config.site_url or ""
+        if not self.site_url:
+            raise PluginError("intranet-feeds needs site_url: feeds must hold absolute links")
+        if not self.site_url.endswith("/"):
+            self.site_url += "/"
+        self.topics = topics(posts.taxonomy, self.config.everyone_audience)
+        self.blog = config.plugins.get("material/blog")
+        return config
+
+    @property
+    def author_names(self) -> dict[str, str]:
+        """Display names of Material blog's authors (.authors.yml), by id."""
+        authors = getattr(self.blog, "authors", None) or {}
+        return {key: author.name for key, author in authors.items()}
+
+    def _href(self, name: str, fmt: str) -> str:
+        return f"{self.site_url}{self.config.feeds_dir}/{name}{RENDERERS[fmt][0]}"
+
+    def _links(self, name: str, label: str) -> list[dict[str, str]]:
+        return [
+            {"type": MEDIA_TYPES[fmt], "title": f"{label} ({_FORMAT_TITLES[fmt]})",
+             "href": self._href(name, fmt)}
+            for fmt in RENDERERS
+        ]
+
+    @event_priority(-100)
+    def on_page_content(
+        self, html: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if self.config.enabled:
+            self.html[page.file.src_uri] = html
+        return html
+
+    def on_page_context(
+        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> dict[str, Any]:
+        if not self.config.enabled:
+            return context
+        title = self.config.title or config.site_name
+        links = self._links("news", title)
+        if isinstance(page, Category):
+            topic = next((t for t in self.topics if t.kind == "category" and t.name == page.name),
+                         None)
+            if topic:
+                links = self._links(self._topic_name(topic), f"{title}: {topic.name}") + links
+        context["feed_links"] = links
+        return context
+
+    @staticmethod
+    def _topic_name(topic: Topic) -> str:
+        return f"{topic.kind}/{topic.slug}"
+
+    def _items(self) -> list[Item]:
+        items = []
+        for post in self.posts.published():
+            url = self.posts.url_of(post.source)
+            if url is None:
+                raise PluginError(f"intranet-feeds: no page for {post.source}")
+            absolute = self.site_url + url
+            html = self.html.get(post.source)
+            if html is None:
+                log.warning("No rendered HTML for %s; its feed item has the summary only",
+                            post.source)
+                html = ""
+            items.append(Item(
+                post=post,
+                id=tag_uri(self.config.tag_authority, post.key),
+                url=absolute,
+                content_html=absolutize(html, absolute),
+                authors=tuple(self.author_names.get(a, a) for a in post.authors),
+            ))
+        return items
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled:
+            return
+        title = self.config.title or config.site_name
+        description = self.config.description or config.site_description or title
+        about = self.config.extension_about or f"{self.site_url}guides/prenumerera-pa-nyheter/"
+        items = self._items()
+        limit = self.config.limit
+
+        def feed(name: str, label: str, chosen: tuple[Item, ...]) -> tuple[str, Feed]:
+            return name, Feed(
+                id=feed_tag_uri(self.config.tag_authority, name),
+                title=label,
+                description=description,
+                site_url=self.site_url,
+                self_urls={fmt: self._href(name, fmt) for fmt in RENDERERS},
+                author=self.config.author,
+                items=chosen,
+                extension_about=about,
+            )
+
+        feeds = [feed("news", title, select(items, lambda post: True, limit))]
+        if self.config.archive:
+            feeds.append(feed("news-archive", f"{title} (arkiv)",
+                              select(items, lambda post: True, None)))
+        for topic in self.topics:
+            feeds.append(feed(self._topic_name(topic), f"{title}: {topic.name}",
+                              select(items, topic.includes, limit)))
+
+        out = Path(config.site_dir, self.config.feeds_dir)
+        for name, rendered in feeds:
+            for fmt, body in render_all(rendered).items():
+                write_atomically(out / f"{name}{RENDERERS[fmt][0]}", body)
+        log.info("Wrote %d feeds in %s/", len(feeds) * len(RENDERERS), self.config.feeds_dir)
+
+
+def write_atomically(path: Path, body: bytes) -> None:
+    """Replace ``path`` with ``body`` so that a reader never sees half a file.
+
+    An unchanged file is left alone, keeping its modification time for servers that derive
+    the ETag from it.
+    """
+    if path.is_file() and path.read_bytes() == body:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(body)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

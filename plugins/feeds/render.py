@@ -1,0 +1,234 @@
+"""RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the news: pure functions, feeds in, bytes out.
+
+Imports nothing from MkDocs. XML is built as element trees with lxml, never as text, so
+nothing is escaped by hand. The same :class:`Feed` always gives the same bytes: no clock is
+read here, so an unchanged site keeps its ETag and readers poll cheaply.
+
+Change metadata travels in every format (see README, "Feed format"):
+
+* RSS and Atom: elements in the namespace :data:`CHANGE_NS` (prefix ``itc``). Lists are one
+  element with values joined by ``;`` because feedparser keeps only the last of repeated
+  elements; window and action are empty elements with attributes.
+* JSON Feed: the extension object ``_it_change`` on each item.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+
+from lxml import etree
+
+from plugins.posts.model import LIST_SEPARATOR, Post
+
+CHANGE_NS = "urn:kommun:it-change:1"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+MEDIA_TYPES = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One post as it goes into a feed."""
+
+    post: Post
+    id: str
+    """Never changes: a ``tag:`` URI from the post's stable key, not its title, slug or URL."""
+    url: str
+    content_html: str
+    """The post body with every link and image made absolute."""
+    authors: tuple[str, ...]
+    """Display names."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A feed's channel data and its items, newest first."""
+
+    id: str
+    title: str
+    description: str
+    site_url: str
+    self_urls: dict[str, str]
+    """Absolute URL of this feed in each format, by format name (rss, atom, json)."""
+    author: str
+    items: tuple[Item, ...]
+    extension_about: str
+    """Where the change metadata is documented (JSON Feed's ``about`` for ``_it_change``)."""
+    language: str = "sv"
+
+    @property
+    def updated(self) -> datetime | None:
+        """The newest change among the items: stable across rebuilds, unlike the build time."""
+        moments = [item.post.updated or item.post.date for item in self.items]
+        return max(moments) if moments else None
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrib: str) -> etree._Element:
+    element = etree.SubElement(parent, tag, attrib)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _change_elements(parent: etree._Element, post: Post) -> None:
+    ns = f"{{{CHANGE_NS}}}"
+    _sub(parent, ns + "status", post.status.value)
+    _sub(parent, ns + "audience", LIST_SEPARATOR.join(post.audience))
+    if post.services:
+        _sub(parent, ns + "services", LIST_SEPARATOR.join(post.services))
+    if post.window:
+        _sub(parent, ns + "window", start=_rfc3339(post.window.start),
+             end=_rfc3339(post.window.end))
+    if post.action:
+        _sub(parent, ns + "action", by=post.action.by.isoformat(), what=post.action.what)
+
+
+def _serialize(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def render_rss(feed: Feed) -> bytes:
+    """RSS 2.0 with ``atom:link rel=self``, ``dc:creator`` authors and ``content:encoded``."""
+    nsmap = {"atom": ATOM_NS, "content": CONTENT_NS, "dc": DC_NS, "itc": CHANGE_NS}
+    rss = etree.Element("rss", {"version": "2.0"}, nsmap=nsmap)
+    channel = _sub(rss, "channel")
+    _sub(channel, "title", feed.title)
+    _sub(channel, "link", feed.site_url)
+    _sub(channel, "description", feed.description)
+    _sub(channel, "language", feed.language)
+    _sub(channel, f"{{{ATOM_NS}}}link", href=feed.self_urls["rss"], rel="self",
+         type=MEDIA_TYPES["rss"])
+    if feed.updated:
+        _sub(channel, "lastBuildDate", format_datetime(feed.updated))
+    for item in feed.items:
+        post = item.post
+        entry = _sub(channel, "item")
+        _sub(entry, "title", post.title)
+        _sub(entry, "link", item.url)
+        _sub(entry, "guid", item.id, isPermaLink="false")
+        _sub(entry, "pubDate", format_datetime(post.date))
+        if post.updated:
+            _sub(entry, f"{{{ATOM_NS}}}updated", _rfc3339(post.updated))
+        for author in item.authors or (feed.author,):
+            _sub(entry, f"{{{DC_NS}}}creator", author)
+        for category in post.categories:
+            _sub(entry, "category", category)
+        _sub(entry, "description", post.description)
+        _sub(entry, f"{{{CONTENT_NS}}}encoded", item.content_html)
+        _change_elements(entry, post)
+    return _serialize(rss)
+
+
+def render_atom(feed: Feed) -> bytes:
+    """Atom 1.0 (RFC 4287) with ``rel=self``, authors and ``content type=html``."""
+    root = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS, "itc": CHANGE_NS})
+    root.set(f"{{{XML_NS}}}lang", feed.language)
+    atom = f"{{{ATOM_NS}}}"
+    _sub(root, atom + "id", feed.id)
+    _sub(root, atom + "title", feed.title, type="text")
+    _sub(root, atom + "subtitle", feed.description, type="text")
+    # Atom requires <updated>; an empty feed falls back to a fixed moment, not the clock.
+    _sub(root, atom + "updated", _rfc3339(feed.updated or datetime.fromisoformat(
+        "2025-01-01T00:00:00+00:00")))
+    _sub(root, atom + "link", rel="alternate", type="text/html", href=feed.site_url)
+    _sub(root, atom + "link", rel="self", type=MEDIA_TYPES["atom"], href=feed.self_urls["atom"])
+    author = _sub(root, atom + "author")
+    _sub(author, atom + "name", feed.author)
+    for item in feed.items:
+        post = item.post
+        entry = _sub(root, atom + "entry")
+        _sub(entry, atom + "id", item.id)
+        _sub(entry, atom + "title", post.title, type="text")
+        _sub(entry, atom + "link", rel="alternate", type="text/html", href=item.url)
+        _sub(entry, atom + "published", _rfc3339(post.date))
+        _sub(entry, atom + "updated", _rfc3339(post.updated or post.date))
+        for name in item.authors:
+            _sub(_sub(entry, atom + "author"), atom + "name", name)
+        for category in post.categories:
+            _sub(entry, atom + "category", term=category)
+        _sub(entry, atom + "summary", post.description, type="text")
+        _sub(entry, atom + "content", item.content_html, type="html")
+        _change_elements(entry, post)
+    return _serialize(root)
+
+
+def _change_object(post: Post, about: str) -> dict[str, object]:
+    return {
+        "about": about,
+        "status": post.status.value,
+        "audience": list(post.audience),
+        "services": list(post.services),
+        "window": {"start": _rfc3339(post.window.start), "end": _rfc3339(post.window.end)}
+        if post.window else None,
+        "action": {"by": post.action.by.isoformat(), "what": post.action.what}
+        if post.action else None,
+    }
+
+
+def render_json(feed: Feed) -> bytes:
+    """JSON Feed 1.1 with the ``_it_change`` extension on each item."""
+    items = []
+    for item in feed.items:
+        post = item.post
+        entry: dict[str, object] = {
+            "id": item.id,
+            "url": item.url,
+            "title": post.title,
+            "summary": post.description,
+            "content_html": item.content_html,
+            "date_published": _rfc3339(post.date),
+        }
+        if post.updated:
+            entry["date_modified"] = _rfc3339(post.updated)
+        entry["authors"] = [{"name": name} for name in item.authors or (feed.author,)]
+        entry["tags"] = list(post.categories)
+        entry["language"] = feed.language
+        entry["_it_change"] = _change_object(post, feed.extension_about)
+        items.append(entry)
+    document = {
+        "version": JSON_FEED_VERSION,
+        "title": feed.title,
+        "home_page_url": feed.site_url,
+        "feed_url": feed.self_urls["json"],
+        "description": feed.description,
+        "language": feed.language,
+        "authors": [{"name": feed.author}],
+        "items": items,
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+RENDERERS: dict[str, tuple[str, Callable[[Feed], bytes]]] = {
+    "rss": (".rss.xml", render_rss),
+    "atom": (".atom.xml", render_atom),
+    "json": (".json", render_json),
+}
+"""Format name -> (file suffix, renderer)."""
+
+
+def render_all(feed: Feed) -> dict[str, bytes]:
+    """Every format of ``feed``, by format name."""
+    return {name: render(feed) for name, (_suffix, render) in RENDERERS.items()}
+
+
+def select(items: Sequence[Item], predicate: Callable[[Post], bool], limit: int | None) -> tuple[
+        Item, ...]:
+    """The items whose post passes ``predicate``, keeping order, at most ``limit``."""
+    chosen = [item for item in items if predicate(item.post)]
+    return tuple(chosen if limit is None else chosen[:limit])
