@@ -15,11 +15,15 @@ class Problem:
 
     source: str
     field: str
-    value: str
+    value: str | None
+    """The bad value as the writer wrote it; None when the field is missing."""
     allowed: str
+    reason: str = "is not allowed"
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.field} {self.value} is not allowed; expected {self.allowed}"
+        if self.value is None:
+            return f"{self.source}: {self.field} is missing; expected {self.allowed}"
+        return f"{self.source}: {self.field} {self.value} {self.reason}; expected {self.allowed}"
 
 
 class FrontMatterError(ContentError):

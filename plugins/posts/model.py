@@ -140,13 +140,14 @@ class _Reader:
     tz: ZoneInfo
     problems: list[Problem] = field(default_factory=list)
 
-    def fail(self, name: str, value: Any, allowed: str) -> None:
-        self.problems.append(Problem(self.source, name, _show(value), allowed))
+    def fail(self, name: str, value: Any, allowed: str, reason: str = "is not allowed") -> None:
+        shown = None if value is None else _show(value)
+        self.problems.append(Problem(self.source, name, shown, allowed, reason))
 
     def get(self, mapping: Mapping[str, Any], name: str, path: str, *, required: bool) -> Any:
         value = mapping.get(name)
         if value is None and required:
-            self.fail(path, None, "a value is required")
+            self.fail(path, None, "a value")
         return value
 
     def text(self, name: str, *, required: bool = True, max_length: int | None = None,
@@ -257,8 +258,6 @@ def _from_text(match: re.Match[str]) -> datetime | None:
 def _show(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
-    if value is None:
-        return "(missing)"
     if isinstance(value, bool):
         return f"{value} (YAML read it as yes/no)"
     return str(value)
@@ -283,11 +282,12 @@ def parse_post(
     title = read.text("title")
     description = read.text("description", max_length=DESCRIPTION_MAX)
     published = read.moment(meta["date"], "date") if meta.get("date") is not None else None
-    if "date" not in meta or meta.get("date") is None:
+    if meta.get("date") is None:
         read.fail("date", None, "a date (2025-03-10) or date and time (2025-03-10 09:30)")
     updated = read.moment(meta["updated"], "updated") if meta.get("updated") is not None else None
     if published and updated and updated < published:
-        read.fail("updated", meta["updated"], f"not before date {_show(published)}")
+        read.fail("updated", meta["updated"], f"a moment after date {_show(published)}",
+                  "is before date")
     categories = read.names("categories", allowed=taxonomy.categories, required=True)
     audience = read.names("audience", allowed=taxonomy.audiences, required=True)
     services = read.names("services")
@@ -301,8 +301,8 @@ def parse_post(
         end_at = read.moment(end, "window.end") if end is not None else None
         if start_at and end_at:
             if end_at <= start_at:
-                read.fail("window.end", f"{_show(end_at)} is before window.start",
-                          f"a time after {_show(start_at)}")
+                read.fail("window.end", end_at, "an end after the start",
+                          f"is before window.start {_show(start_at)}")
             else:
                 window = Window(start_at, end_at)
 

@@ -1,0 +1,219 @@
+"""The post model's validation and normalisation, as pure functions (no MkDocs)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from plugins.posts.errors import FrontMatterError, FrontMatterSyntaxError
+from plugins.posts.frontmatter import read_front_matter, register_minute_timestamps
+from plugins.posts.model import (
+    POST_FIELDS,
+    Status,
+    Taxonomy,
+    parse_guide,
+    parse_post,
+    unknown_fields,
+    windows_from,
+)
+from plugins.posts.slugs import is_slug, slugify
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+TAXONOMY = Taxonomy(
+    categories=("Planerad ändring", "Driftstörning", "Nytt system", "Säkerhet", "Tips"),
+    audiences=("alla", "skola", "förvaltning", "vård och omsorg"),
+)
+SOURCE = "news/posts/flytt.md"
+WHERE = "content/news/posts/flytt.md"
+
+
+def valid(**changes: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "title": "Servrarna flyttar",
+        "date": date(2026, 11, 20),
+        "description": "Servrarna flyttar till Västerås.",
+        "categories": ["Planerad ändring"],
+        "audience": ["alla"],
+        "status": "planerad",
+    }
+    meta.update(changes)
+    return {key: value for key, value in meta.items() if value is not None}
+
+
+def problems(meta: dict[str, Any], source: str = SOURCE) -> str:
+    with pytest.raises(FrontMatterError) as caught:
+        parse_post(meta, source, TAXONOMY, WHERE)
+    return str(caught.value)
+
+
+def test_minimal_post_is_normalised() -> None:
+    post = parse_post(valid(), SOURCE, TAXONOMY, WHERE)
+    assert post.title == "Servrarna flyttar"
+    assert post.date == datetime(2026, 11, 20, tzinfo=STOCKHOLM)
+    assert post.date.tzinfo is not None
+    assert post.categories == ("Planerad ändring",)
+    assert post.status is Status.PLANNED
+    assert post.key == "flytt"
+    assert post.window is None and post.action is None and not post.draft
+
+
+def test_full_post_with_window_and_action() -> None:
+    post = parse_post(valid(
+        date="2026-11-20 09:30",
+        updated=datetime(2026, 11, 21, 8, 0),
+        services=["Microsoft 365", "Skolplattan"],
+        window={"start": "2026-12-12 18:00", "end": "2026-12-13T06:00"},
+        action={"by": date(2026, 12, 11), "what": "Spara   dina filer i OneDrive."},
+        authors=["it-kommunikation"],
+        audience=["skola", "förvaltning"],
+        status="Pågår",
+    ), SOURCE, TAXONOMY)
+    assert post.date == datetime(2026, 11, 20, 9, 30, tzinfo=STOCKHOLM)
+    assert post.updated == datetime(2026, 11, 21, 8, 0, tzinfo=STOCKHOLM)
+    assert post.window is not None
+    assert post.window.start == datetime(2026, 12, 12, 18, 0, tzinfo=STOCKHOLM)
+    assert post.window.end.utcoffset() is not None
+    assert post.action is not None
+    assert post.action.by == date(2026, 12, 11)
+    assert post.action.what == "Spara dina filer i OneDrive."
+    assert post.status is Status.ONGOING
+    assert post.services == ("Microsoft 365", "Skolplattan")
+
+
+def test_explicit_offset_is_kept() -> None:
+    post = parse_post(valid(date="2026-11-20T09:30:00+00:00"), SOURCE, TAXONOMY)
+    assert post.date.utcoffset() is not None
+    assert post.date.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"window": {"start": "2025-03-01 12:00", "end": "2025-03-01 10:00"}},
+         "content/news/posts/flytt.md: window.end 2025-03-01 10:00 is before window.start "
+         "2025-03-01 12:00; expected an end after the start"),
+        ({"title": None}, "content/news/posts/flytt.md: title is missing; expected a value"),
+        ({"date": "i morgon"}, "date i morgon is not allowed; expected a date (2025-03-10)"),
+        ({"date": "2025-02-30"}, "date 2025-02-30 is not allowed; expected a real date"),
+        ({"description": "x" * 301}, "at most 300 characters"),
+        ({"categories": ["Planerad andring"]},
+         "categories Planerad andring is not allowed; expected one of: Planerad ändring, "
+         "Driftstörning, Nytt system, Säkerhet, Tips (did you mean 'Planerad ändring'?)"),
+        ({"categories": []}, "categories [] is not allowed; expected at least one name"),
+        ({"audience": ["lärare"]}, "audience lärare is not allowed; expected one of: alla"),
+        ({"status": "färdig"}, "status färdig is not allowed; expected one of: planerad, pågår"),
+        ({"title": True}, "title True (YAML read it as yes/no) is not allowed; expected text; "
+                          "put quotes"),
+        ({"draft": "ja"}, "draft ja is not allowed; expected true or false"),
+        ({"window": {"start": "2025-03-01 12:00"}}, "window.end is missing"),
+        ({"window": {"start": "2025-03-01 12:00", "end": "2025-03-01 13:00", "slut": 1}},
+         "window.slut 1 is not allowed; expected only start and end"),
+        ({"action": {"what": "Logga ut"}}, "action.by is missing"),
+        ({"action": "logga ut"}, "action logga ut is not allowed; expected a group"),
+        ({"services": ["A;B"]}, "services A;B is not allowed; expected names without ';'"),
+        ({"updated": date(2020, 1, 1)}, "updated 2020-01-01 is before date; expected a moment "
+                                        "after date 2026-11-20 00:00"),
+        ({"id": "Flytt av servrar"}, "id Flytt av servrar is not allowed; expected lowercase"),
+    ],
+)
+def test_each_problem_names_file_field_value_and_what_is_allowed(
+    changes: dict[str, Any], expected: str
+) -> None:
+    meta = valid(**{key: value for key, value in changes.items() if value is not None})
+    for key, value in changes.items():
+        if value is None:
+            meta.pop(key, None)
+    assert expected in problems(meta)
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    message = problems({"title": "x", "categories": ["Okänd"], "status": "nej"})
+    for field in ("date", "description", "categories", "audience", "status"):
+        assert f"{WHERE}: {field} " in message, field
+
+
+def test_file_name_must_be_a_readable_slug() -> None:
+    message = problems(valid(), source="news/posts/Flytt för Åre.md")
+    assert "rename to 'flytt-for-are.md'" in message
+
+
+def test_front_matter_id_keeps_identity_after_a_rename() -> None:
+    post = parse_post(valid(id="serverflytt"), "news/posts/nytt-namn.md", TAXONOMY)
+    assert post.key == "serverflytt"
+
+
+def test_unknown_fields_are_reported_with_a_suggestion() -> None:
+    warnings = unknown_fields({"audiance": ["alla"], "title": "x"}, POST_FIELDS, WHERE)
+    assert warnings == [
+        f"{WHERE}: unknown field 'audiance' is ignored; did you mean 'audience'?"
+    ]
+
+
+def test_publishing_rules() -> None:
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=STOCKHOLM)
+    assert parse_post(valid(), SOURCE, TAXONOMY).is_published(now)
+    assert not parse_post(valid(draft=True), SOURCE, TAXONOMY).is_published(now)
+    assert not parse_post(valid(date="2026-11-29 12:01"), SOURCE, TAXONOMY).is_published(now)
+
+
+def test_windows_from_keeps_current_and_upcoming_soonest_first() -> None:
+    now = datetime(2026, 12, 12, 20, 0, tzinfo=STOCKHOLM)
+
+    def post(key: str, start: str, end: str, status: str = "planerad") -> Any:
+        return parse_post(valid(window={"start": start, "end": end}, status=status),
+                          f"news/posts/{key}.md", TAXONOMY)
+
+    posts = [
+        post("later", "2027-01-09 18:00", "2027-01-10 06:00"),
+        post("past", "2026-12-01 18:00", "2026-12-01 20:00"),
+        post("ongoing", "2026-12-12 18:00", "2026-12-13 06:00"),
+        post("cancelled", "2026-12-20 18:00", "2026-12-20 20:00", status="inställd"),
+    ]
+    assert [p.key for p in windows_from(posts, now)] == ["ongoing", "later"]
+
+
+def test_guides() -> None:
+    guide = parse_guide({"title": "Teams", "description": "Möten.", "tags": ["Teams"],
+                         "applies_to": ["skola"]}, "guides/teams.md", TAXONOMY)
+    assert guide.tags == ("Teams",) and guide.applies_to == ("skola",)
+    with pytest.raises(FrontMatterError, match="applies_to elever is not allowed"):
+        parse_guide({"title": "T", "description": "D", "applies_to": ["elever"]}, "g.md",
+                    TAXONOMY)
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [("för åre", "for-are"), ("Planerad ändring", "planerad-andring"),
+     ("Vård och omsorg", "vard-och-omsorg"), ("Frågor & svar om \"molnet\"", "fragor-svar-om-molnet"),
+     ("Säkerhet", "sakerhet")],
+)
+def test_slugify_keeps_swedish_words_readable(text: str, slug: str) -> None:
+    assert slugify(text) == slug
+    assert is_slug(slug)
+    assert not is_slug(text)
+
+
+def test_front_matter_reader() -> None:
+    text = "---\ntitle: Hej\ndate: 2026-11-20\n---\n# Hej\n"
+    assert read_front_matter(text, "a.md") == {"title": "Hej", "date": date(2026, 11, 20)}
+    assert read_front_matter("# Ingen front matter\n", "a.md") == {}
+
+
+def test_broken_yaml_names_file_and_line() -> None:
+    text = "---\ntitle: Hej\ndescription: Ett: två: tre\n---\n"
+    with pytest.raises(FrontMatterSyntaxError) as caught:
+        read_front_matter(text, "content/news/posts/a.md")
+    assert caught.value.line == 3
+    assert str(caught.value).startswith("content/news/posts/a.md:3: front matter is not valid")
+
+
+def test_minute_timestamps_become_datetimes_for_every_yaml_reader() -> None:
+    register_minute_timestamps()
+    register_minute_timestamps()  # idempotent
+    data = yaml.safe_load("a: 2026-12-12 18:00\nb: 2026-12-12\nc: '2026-12-12 18:00'\nd: kl 18:00")
+    assert data == {"a": datetime(2026, 12, 12, 18, 0), "b": date(2026, 12, 12),
+                    "c": "2026-12-12 18:00", "d": "kl 18:00"}
