@@ -1,0 +1,297 @@
+"""The ``newsletter`` command.  Scripts and cron jobs call exactly these commands and options."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+import click
+
+from newsletter.digest import LIST_NAME, MailSettings, Recipient, build_digest, render
+from newsletter.errors import ConfigError, NewsletterError, StateError, SubscriberError
+from newsletter.feed import STOCKHOLM, parse_feed
+from newsletter.fetch import fetch
+from newsletter.headers import header_safe, verify_unsubscribe_token
+from newsletter.lock import run_lock
+from newsletter.run import FIRST_RUN_WINDOW, deliver, split_new, update_from_feed
+from newsletter.store import Status, Store, Validators
+from newsletter.subscribers import (
+    ImportProblem,
+    make_subscriber,
+    normalise_address,
+    read_csv,
+    relevant,
+    topic_keys,
+)
+from newsletter.transport import OutboxTransport, SmtpConfig, SmtpTransport, Transport
+
+DEFAULT_FROM = f"{LIST_NAME} <nyhetsbrev@example.invalid>"
+
+
+class _Group(click.Group):
+    """Turns the newsletter's own errors into one line on stderr and their exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsletterError as exc:
+            click.echo(f"newsletter: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except sqlite3.Error as exc:
+            click.echo(f"newsletter: error: database: {exc}", err=True)
+            ctx.exit(StateError.exit_code)
+
+
+@contextmanager
+def _store(ctx: click.Context) -> Iterator[Store]:
+    with Store(ctx.obj["db"]) as store:
+        yield store
+
+
+@click.group(cls=_Group)
+@click.option("--db", type=click.Path(dir_okay=False), envvar="NEWSLETTER_DB",
+              default="newsletter.db", show_default=True, help="SQLite state file.")
+@click.option("-v", "--verbose", count=True, help="More log output (twice for debug).")
+@click.pass_context
+def cli(ctx: click.Context, db: str, verbose: int) -> None:
+    """E-mail digests of the intranet's IT news, one per subscriber, sent exactly once."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"db": db}
+
+
+@cli.group()
+def subscribers() -> None:
+    """Manage the subscriber list."""
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.pass_context
+def subscribers_import(ctx: click.Context, file: Any) -> None:
+    """Import FILE.csv with the header email,name,topics (topics ;-separated, empty = all).
+
+    Idempotent; addresses compare case-insensitively; bad lines are reported and skipped.
+    Someone who unsubscribed is not brought back by an import.
+    """
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "unsubscribed": 0}
+    problems = 0
+    with _store(ctx) as store, store.transaction():
+        for row in read_csv(file):
+            if isinstance(row, ImportProblem):
+                problems += 1
+                click.echo(f"{file.name}:{row.line}: skipped: {row.message}", err=True)
+                continue
+            counts[store.upsert_subscriber(row, reactivate=False)] += 1
+    click.echo(
+        f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
+        f"{counts['unsubscribed']} left alone (unsubscribed), {problems} invalid lines skipped"
+    )
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="Name shown in the To header and greeting.")
+@click.option("--topic", "topics", multiple=True, help="Category or audience; repeat. None = all.")
+@click.pass_context
+def subscribers_add(ctx: click.Context, email: str, name: str, topics: tuple[str, ...]) -> None:
+    """Add EMAIL, or update it (and subscribe it again if it had left)."""
+    subscriber = make_subscriber(email, name, topics)
+    with _store(ctx) as store:
+        outcome = store.upsert_subscriber(subscriber, reactivate=True)
+    click.echo(f"{subscriber.email}: {outcome}")
+
+
+@subscribers.command("remove")
+@click.argument("email")
+@click.pass_context
+def subscribers_remove(ctx: click.Context, email: str) -> None:
+    """Unsubscribe EMAIL; pending digests for it are not sent."""
+    with _store(ctx) as store:
+        if not store.deactivate_subscriber(email):
+            raise SubscriberError(f"{email} is not subscribed")
+    click.echo(f"{email}: removed")
+
+
+@subscribers.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include those who unsubscribed.")
+@click.pass_context
+def subscribers_list(ctx: click.Context, show_all: bool) -> None:
+    """List subscribers as CSV (email,name,topics)."""
+    with _store(ctx) as store:
+        for sub in store.subscribers(active_only=not show_all):
+            mark = "" if sub.active else ",(unsubscribed)"
+            click.echo(f"{sub.email},{_csv(sub.name)},{_csv(';'.join(sub.topics))}{mark}")
+
+
+def _csv(value: str) -> str:
+    return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ',"') else value
+
+
+@cli.command()
+@click.argument("token")
+@click.pass_context
+def unsubscribe(ctx: click.Context, token: str) -> None:
+    """Unsubscribe whoever a signed TOKEN from an unsubscribe link names."""
+    subscriber_id = verify_unsubscribe_token(
+        os.environ.get("NEWSLETTER_UNSUBSCRIBE_SECRET", ""), token
+    )
+    if subscriber_id is None:
+        raise SubscriberError("the unsubscribe token is not valid")
+    with _store(ctx) as store:
+        email = store.deactivate_subscriber_id(subscriber_id)
+    if email is None:
+        raise SubscriberError("the unsubscribe token names no subscriber")
+    click.echo(f"{email}: removed")
+
+
+def _mail_settings(store: Store, sender_value: str | None) -> MailSettings:
+    env = os.environ
+    name, address = parseaddr(header_safe(sender_value or DEFAULT_FROM))
+    try:
+        address = normalise_address(address)
+    except SubscriberError as exc:
+        raise ConfigError(f"the From address is not valid: {sender_value!r}") from exc
+    local, _, domain = address.partition("@")
+    sender = Address(name or LIST_NAME, local, domain)
+    url = env.get("NEWSLETTER_UNSUBSCRIBE_URL", "").strip() or None
+    secret = env.get("NEWSLETTER_UNSUBSCRIBE_SECRET", "") or None
+    if url and not url.startswith(("https://", "http://")):
+        raise ConfigError("NEWSLETTER_UNSUBSCRIBE_URL must be an https:// address")
+    if url and not secret:
+        raise ConfigError("NEWSLETTER_UNSUBSCRIBE_URL needs NEWSLETTER_UNSUBSCRIBE_SECRET")
+    mailto = env.get("NEWSLETTER_UNSUBSCRIBE_MAILTO", "").strip() or address
+    try:
+        mailto = normalise_address(mailto)
+    except SubscriberError as exc:
+        raise ConfigError(f"NEWSLETTER_UNSUBSCRIBE_MAILTO is not valid: {mailto!r}") from exc
+    list_id = env.get("NEWSLETTER_LIST_ID", "").strip() or f"nytt-fran-it.{domain}"
+    return MailSettings(sender, store.install_id, list_id, mailto, url, secret)
+
+
+def _since(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=STOCKHOLM)
+
+
+def _timeout() -> float:
+    text = os.environ.get("NEWSLETTER_HTTP_TIMEOUT", "30")
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise ConfigError(f"NEWSLETTER_HTTP_TIMEOUT must be seconds, not {text!r}") from exc
+
+
+@cli.command()
+@click.option("--feed", "source", required=True, help="Feed URL (http/https) or file.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+              help="Send posts published since DATE; default: the last 7 days on the first run.")
+@click.option("--outbox", type=click.Path(file_okay=False), default="outbox", show_default=True,
+              help="Folder for .eml files when SMTP_HOST is not set.")
+@click.option("--from", "sender", envvar="NEWSLETTER_FROM", help="From address of the digests.")
+@click.pass_context
+def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
+         sender: str | None) -> None:
+    """Fetch the feed and send one digest of the new posts to each subscriber who wants them.
+
+    Mail goes over SMTP when SMTP_HOST is set, else into the outbox folder.  Safe to run any
+    number of times and to kill: the next run finishes what was left.
+    """
+    started = time.monotonic()
+    smtp = SmtpConfig.from_env(os.environ)
+    if smtp is not None and not sender:
+        raise ConfigError("set NEWSLETTER_FROM or --from when sending over SMTP")
+    db = ctx.obj["db"]
+    with run_lock(db), _store(ctx) as store:
+        settings = _mail_settings(store, sender)
+        plan = update_from_feed(store, source, since=_since(since), timeout=_timeout())
+        if plan.not_modified:
+            click.echo("feed not modified (HTTP 304)", err=True)
+        transport: Transport = SmtpTransport(smtp) if smtp else OutboxTransport(outbox)
+        total = store.count_open()
+        try:
+            if total and sys.stderr.isatty():
+                with click.progressbar(length=total, label="sending", file=sys.stderr) as bar:
+                    tally = deliver(store, transport, settings, on_each=lambda _: bar.update(1))
+            else:
+                tally = deliver(store, transport, settings)
+        finally:
+            transport.close()
+    click.echo(
+        f"{plan.new_posts} new posts, {tally.sent} digests sent, {tally.failed} failed, "
+        f"{tally.deferred} deferred, {tally.unknown} unknown, "
+        f"{time.monotonic() - started:.1f} seconds"
+    )
+
+
+@cli.command()
+@click.option("--feed", "source", required=True, help="Feed URL (http/https) or file.")
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="HTML file to write; the text part goes beside it as .txt.")
+@click.option("--subscriber", help="Show the digest as this subscriber gets it.")
+@click.option("--from", "sender", envvar="NEWSLETTER_FROM", help="From address of the digests.")
+@click.pass_context
+def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
+            sender: str | None) -> None:
+    """Write the next digest to FILE.html (and FILE.txt) without sending or recording anything.
+
+    Shows the posts the next send would include; when there are none, the last 7 days.
+    """
+    now = datetime.now(UTC)
+    entries = parse_feed(*_fetch_body(source))
+    with _store(ctx) as store:
+        settings = _mail_settings(store, sender)
+        cutoff = None if store.has_seen_anything() else now - FIRST_RUN_WINDOW
+        chosen, _ = split_new(entries, store.seen_ids(e.id for e in entries), cutoff)
+        if not chosen:
+            click.echo("nothing new in the feed; showing the last 7 days", err=True)
+            chosen = [e for e in entries if e.published >= now - timedelta(days=7)]
+        recipient = Recipient(0, settings.sender.addr_spec, "")
+        if subscriber:
+            found = store.subscriber(subscriber)
+            if found is None:
+                raise SubscriberError(f"{subscriber} is not a subscriber")
+            recipient = Recipient(found.id, found.email, found.name)
+            chosen = relevant(chosen, topic_keys(";".join(found.topics)))
+    if not chosen:
+        raise NewsletterError("no posts to preview")
+    text, html = render(build_digest(chosen, now), recipient, settings)
+    html_path = Path(out)
+    text_path = html_path.with_suffix(".txt")
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(html, encoding="utf-8")
+    text_path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {html_path} and {text_path} ({len(chosen)} posts)")
+
+
+def _fetch_body(source: str) -> tuple[bytes, str]:
+    fetched = fetch(source, Validators(), timeout=_timeout())
+    return fetched.body, fetched.url
+
+
+@cli.command()
+@click.option("--deferred", is_flag=True, help="Also list deferred and unknown deliveries.")
+@click.pass_context
+def failures(ctx: click.Context, deferred: bool) -> None:
+    """List deliveries that failed, with the server's answer (tab-separated)."""
+    statuses = [Status.FAILED]
+    if deferred:
+        statuses += [Status.DEFERRED, Status.UNKNOWN]
+    with _store(ctx) as store:
+        for row in store.failures(statuses):
+            click.echo(f"{row.updated_at}\t{row.status}\tedition {row.edition_id}\t"
+                       f"{row.email}\t{row.error}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="newsletter")

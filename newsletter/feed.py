@@ -1,0 +1,274 @@
+"""The feed boundary: bytes of an RSS 2.0 or Atom 1.0 feed become frozen, time-zone-aware entries.
+
+Nothing past this module sees feedparser's dictionaries.  The change metadata lives in the
+``urn:kommun:it-change:1`` namespace with the prefix ``itc``, which feedparser exposes as
+``entry["itc_<name>"]``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import io
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import feedparser
+import nh3
+
+from newsletter.errors import FeedError
+
+log = logging.getLogger(__name__)
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+AUDIENCE_EVERYONE = "alla"
+STATUSES = ("planerad", "pågår", "klar", "inställd")
+
+# feedparser flags these as bozo although the entries it returns are complete; an HTML page
+# served as text/html is caught by its missing feed version instead.
+_HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Window:
+    """When a planned change interrupts a service."""
+
+    start: datetime
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """What readers must do, and by when."""
+
+    what: str
+    by: date | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One post of the feed, as the digest needs it."""
+
+    id: str
+    title: str
+    link: str
+    published: datetime
+    updated: datetime
+    summary: str = ""
+    content_html: str = ""
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    status: str | None = None
+    audiences: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    window: Window | None = None
+    action: Action | None = None
+    topics: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keys = frozenset(topic_key(t) for t in (*self.categories, *self.audiences))
+        object.__setattr__(self, "topics", keys)
+
+    @property
+    def for_everyone(self) -> bool:
+        """A post for the audience "alla" reaches every subscriber whatever their topics."""
+        return any(topic_key(a) == AUDIENCE_EVERYONE for a in self.audiences)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict, the inverse of :meth:`from_json` (the database stores entries so)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "link": self.link,
+            "published": self.published.isoformat(),
+            "updated": self.updated.isoformat(),
+            "summary": self.summary,
+            "content_html": self.content_html,
+            "authors": list(self.authors),
+            "categories": list(self.categories),
+            "status": self.status,
+            "audiences": list(self.audiences),
+            "services": list(self.services),
+            "window": None
+            if self.window is None
+            else {
+                "start": self.window.start.isoformat(),
+                "end": self.window.end.isoformat() if self.window.end else None,
+            },
+            "action": None
+            if self.action is None
+            else {
+                "what": self.action.what,
+                "by": self.action.by.isoformat() if self.action.by else None,
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Entry:
+        """Rebuild an entry stored by :meth:`to_json`."""
+        window = data.get("window")
+        action = data.get("action")
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            link=data["link"],
+            published=datetime.fromisoformat(data["published"]),
+            updated=datetime.fromisoformat(data["updated"]),
+            summary=data.get("summary", ""),
+            content_html=data.get("content_html", ""),
+            authors=tuple(data.get("authors", ())),
+            categories=tuple(data.get("categories", ())),
+            status=data.get("status"),
+            audiences=tuple(data.get("audiences", ())),
+            services=tuple(data.get("services", ())),
+            window=None
+            if not window
+            else Window(
+                start=datetime.fromisoformat(window["start"]),
+                end=datetime.fromisoformat(window["end"]) if window.get("end") else None,
+            ),
+            action=None
+            if not action
+            else Action(
+                what=action["what"],
+                by=date.fromisoformat(action["by"]) if action.get("by") else None,
+            ),
+        )
+
+
+def topic_key(name: str) -> str:
+    """The form in which topic, category and audience names are compared."""
+    return _WHITESPACE.sub(" ", name).strip().casefold()
+
+
+def clean_text(value: str) -> str:
+    """One line of plain text: control characters (CR, LF, NUL, ...) become spaces."""
+    return _WHITESPACE.sub(" ", _CONTROL_CHARS.sub(" ", value)).strip()
+
+
+def html_to_text(value: str) -> str:
+    """Plain text of untrusted HTML: every tag dropped by nh3, entities decoded."""
+    return clean_text(html.unescape(nh3.clean(value, tags=set())))
+
+
+def parse_feed(body: bytes, url: str = "") -> list[Entry]:
+    """Parse an RSS 2.0 or Atom 1.0 feed.
+
+    Raises :class:`FeedError` for an empty body, a malformed or truncated feed, or a document
+    that is no feed at all (an HTML error page).  A valid feed without items gives ``[]``.
+    """
+    if not body.strip():
+        raise FeedError(f"empty response instead of a feed: {url or '<bytes>'}")
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers={"content-location": url} if url else None,
+        sanitize_html=False,  # we sanitise ourselves, with nh3
+        resolve_relative_uris=True,
+    )
+    exc = parsed.get("bozo_exception")
+    if parsed.get("bozo") and not isinstance(exc, _HARMLESS_BOZO):
+        raise FeedError(f"malformed feed {url or '<bytes>'}: {exc}") from exc
+    if not parsed.get("version"):
+        raise FeedError(f"not an RSS or Atom feed (an HTML page?): {url or '<bytes>'}")
+    entries = []
+    for raw in parsed.entries:
+        entry = _entry(raw)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _entry(raw: Any) -> Entry | None:
+    entry_id = clean_text(raw.get("id") or raw.get("link") or "")
+    if not entry_id:
+        log.warning("skipping a feed item without id or link: %r", raw.get("title"))
+        return None
+    published = _timestamp(raw.get("published_parsed")) or _timestamp(raw.get("updated_parsed"))
+    if published is None:
+        log.warning("skipping feed item %s: it has no date", entry_id)
+        return None
+    updated = _timestamp(raw.get("updated_parsed")) or published
+    content = raw.get("content") or []
+    content_html = nh3.clean(content[0].get("value", "")) if content else ""
+    summary = html_to_text(raw.get("summary", "")) or _first_words(html_to_text(content_html))
+    return Entry(
+        id=entry_id,
+        title=clean_text(raw.get("title", "")) or "(utan rubrik)",
+        link=clean_text(raw.get("link", "")),
+        published=published,
+        updated=updated,
+        summary=summary,
+        content_html=content_html,
+        authors=tuple(
+            clean_text(a["name"]) for a in raw.get("authors", []) if a.get("name")
+        ),
+        categories=tuple(
+            clean_text(t["term"]) for t in raw.get("tags", []) if t.get("term")
+        ),
+        status=clean_text(raw["itc_status"]) if raw.get("itc_status") else None,
+        audiences=_split(raw.get("itc_audience")),
+        services=_split(raw.get("itc_services")),
+        window=_window(entry_id, raw.get("itc_window")),
+        action=_action(entry_id, raw.get("itc_action")),
+    )
+
+
+def _timestamp(parsed: time.struct_time | None) -> datetime | None:
+    # feedparser's *_parsed tuples are UTC: timegm, never mktime (which assumes local time).
+    if not parsed:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, str):
+        return ()
+    return tuple(part for part in (clean_text(p) for p in value.split(";")) if part)
+
+
+def _rfc3339(entry_id: str, value: Any) -> datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        log.warning("feed item %s: %r is not an RFC 3339 time", entry_id, value)
+        return None
+    if parsed.tzinfo is None:
+        log.warning("feed item %s: %r has no offset; taken as Swedish time", entry_id, value)
+        parsed = parsed.replace(tzinfo=STOCKHOLM)
+    return parsed
+
+
+def _window(entry_id: str, value: Any) -> Window | None:
+    if not isinstance(value, dict):
+        return None
+    start = _rfc3339(entry_id, value.get("start"))
+    if start is None:
+        return None
+    return Window(start=start, end=_rfc3339(entry_id, value.get("end")))
+
+
+def _action(entry_id: str, value: Any) -> Action | None:
+    if not isinstance(value, dict) or not value.get("what"):
+        return None
+    by = None
+    if value.get("by"):
+        try:
+            by = date.fromisoformat(value["by"].strip()[:10])
+        except ValueError:
+            log.warning("feed item %s: action date %r is not a date", entry_id, value["by"])
+    return Action(what=clean_text(value["what"]), by=by)
+
+
+def _first_words(text: str, limit: int = 300) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"

@@ -1,0 +1,171 @@
+"""One ``send``: fetch, parse, plan the new edition in one transaction, then deliver.
+
+These steps are separate functions so that the CLI can draw a progress bar between them and
+tests can run each on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from newsletter.digest import Digest, MailSettings, Recipient, build_digest, build_message
+from newsletter.feed import Entry, parse_feed
+from newsletter.fetch import fetch
+from newsletter.store import Delivery, Edition, Status, Store
+from newsletter.subscribers import relevant
+from newsletter.transport import Outcome, Transport
+
+log = logging.getLogger(__name__)
+
+FIRST_RUN_WINDOW = timedelta(days=7)
+_STATUS = {
+    Outcome.SENT: Status.SENT,
+    Outcome.DEFERRED: Status.DEFERRED,
+    Outcome.FAILED: Status.FAILED,
+    Outcome.UNKNOWN: Status.UNKNOWN,
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one look at the feed changed."""
+
+    not_modified: bool = False
+    new_posts: int = 0
+    old_posts: int = 0
+    edition_id: int | None = None
+    deliveries: int = 0
+
+
+@dataclass
+class Tally:
+    """Counts of one delivery pass."""
+
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    unknown: int = 0
+    cancelled: int = 0
+
+    def add(self, status: Status) -> None:
+        """Count one recorded outcome."""
+        name = status.value
+        setattr(self, name, getattr(self, name) + 1)
+
+
+def split_new(
+    entries: Iterable[Entry], seen: set[str], cutoff: datetime | None
+) -> tuple[list[Entry], list[Entry]]:
+    """Unseen entries to send, and unseen entries published before ``cutoff`` to mark seen only."""
+    fresh: list[Entry] = []
+    stale: list[Entry] = []
+    known: set[str] = set(seen)
+    for entry in entries:
+        if entry.id in known:
+            continue
+        known.add(entry.id)  # a feed listing one id twice gives one post
+        (stale if cutoff is not None and entry.published < cutoff else fresh).append(entry)
+    return fresh, stale
+
+
+def update_from_feed(
+    store: Store,
+    source: str,
+    *,
+    since: datetime | None = None,
+    now: datetime | None = None,
+    timeout: float = 30.0,
+) -> Plan:
+    """Fetch and parse the feed, and record the new edition with its pending deliveries.
+
+    Everything is written in one transaction, after a successful fetch and parse: a failure
+    never changes what is seen.  The first run sends only the last seven days unless ``since``
+    says otherwise, and marks older posts seen.
+    """
+    now = now or datetime.now(UTC)
+    fetched = fetch(source, store.validators(source), timeout=timeout)
+    if fetched.not_modified:
+        return Plan(not_modified=True)
+    entries = parse_feed(fetched.body, fetched.url)
+    with store.transaction():
+        cutoff = since
+        if cutoff is None and not store.has_seen_anything():
+            cutoff = now - FIRST_RUN_WINDOW
+        fresh, stale = split_new(entries, store.seen_ids(e.id for e in entries), cutoff)
+        store.mark_seen(stale, None)
+        edition_id = None
+        deliveries = 0
+        if fresh:
+            edition_id = store.create_edition(source, now)
+            store.mark_seen(fresh, edition_id)
+            deliveries = store.plan_deliveries(edition_id, fresh)
+        store.save_validators(source, fetched.validators)
+    log.info("%d new posts, %d old ones marked seen, %d deliveries planned",
+             len(fresh), len(stale), deliveries)
+    return Plan(False, len(fresh), len(stale), edition_id, deliveries)
+
+
+@dataclass
+class Composer:
+    """Builds each delivery's message, caching editions and digests shared by many subscribers."""
+
+    store: Store
+    settings: MailSettings
+    _editions: dict[int, Edition] = field(default_factory=dict)
+    _digests: dict[tuple[int, frozenset[str]], Digest | None] = field(default_factory=dict)
+
+    def digest(self, delivery: Delivery) -> tuple[Edition, Digest | None]:
+        """The delivery's edition and its digest, None when none of its posts is wanted."""
+        edition = self._editions.get(delivery.edition_id)
+        if edition is None:
+            edition = self._editions[delivery.edition_id] = self.store.edition(delivery.edition_id)
+        key = (delivery.edition_id, delivery.topic_keys)
+        if key not in self._digests:
+            entries = relevant(edition.entries, delivery.topic_keys)
+            self._digests[key] = build_digest(entries, edition.created_at) if entries else None
+            if len(self._digests) > 1024:  # topic combinations are few; bound them anyway
+                self._digests.pop(next(iter(self._digests)))
+        return edition, self._digests[key]
+
+    def message(self, delivery: Delivery, now: datetime) -> bytes | None:
+        """The message for one delivery as bytes ready for SMTP, or None if there is nothing."""
+        edition, digest = self.digest(delivery)
+        if digest is None:
+            return None
+        recipient = Recipient(delivery.subscriber_id, delivery.email, delivery.name)
+        return build_message(digest, recipient, self.settings, edition.id, now).as_bytes()
+
+
+def delivery_key(delivery: Delivery) -> str:
+    """A stable file name stem for a delivery (the outbox uses it)."""
+    return f"edition-{delivery.edition_id:06d}-subscriber-{delivery.subscriber_id:07d}"
+
+
+def deliver(
+    store: Store,
+    transport: Transport,
+    settings: MailSettings,
+    *,
+    on_each: Callable[[Status], None] | None = None,
+) -> Tally:
+    """Send every open delivery, recording each outcome the moment it is known."""
+    composer = Composer(store, settings)
+    tally = Tally()
+    envelope_from = settings.sender.addr_spec
+    for delivery in store.open_deliveries():
+        message = composer.message(delivery, datetime.now(UTC)) if delivery.active else None
+        if message is None:
+            status = store.mark(delivery, Status.CANCELLED)
+        else:
+            result = transport.send(envelope_from, delivery.email, message, delivery_key(delivery))
+            if result.outcome is not Outcome.SENT:
+                log.warning("%s to %s: %s", result.outcome, delivery.email, result.detail)
+            status = store.mark(delivery, _STATUS[result.outcome],
+                                "" if result.outcome is Outcome.SENT else result.detail)
+        tally.add(status)
+        if on_each is not None:
+            on_each(status)
+    return tally

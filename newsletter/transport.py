@@ -1,0 +1,245 @@
+"""Handing messages over: to an SMTP server on one reused connection, or to an outbox folder.
+
+Each attempt ends in one of four outcomes, and the caller records it at once:
+sent (the server said 250 after the data), deferred (4xx, or the connection dropped before the
+end of the data: try again next run), failed (5xx: not again) and unknown (the connection was
+lost after the data was sent, before the answer: the mail may or may not have gone).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+from newsletter.errors import ConfigError, SmtpError
+
+log = logging.getLogger(__name__)
+
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+SECURITY_MODES = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+class Outcome(StrEnum):
+    """How one attempt ended."""
+
+    SENT = "sent"
+    DEFERRED = "deferred"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome with the server's answer or the reason."""
+
+    outcome: Outcome
+    detail: str = ""
+
+
+class Transport(Protocol):
+    """Where messages go."""
+
+    def send(self, sender: str, recipient: str, message: bytes, key: str) -> Result:
+        """Try to hand over one message for one recipient; ``key`` names the delivery."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection, if any."""
+        ...
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """How to reach the relay; the password comes from the environment only."""
+
+    host: str
+    port: int
+    security: str = "starttls"
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 60.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | os._Environ[str]) -> SmtpConfig | None:
+        """From ``SMTP_HOST`` and friends; None when ``SMTP_HOST`` is not set."""
+        host = env.get("SMTP_HOST", "").strip()
+        if not host:
+            return None
+        security = env.get("SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+        if security not in SECURITY_MODES:
+            raise ConfigError(
+                f"SMTP_SECURITY must be one of {', '.join(SECURITY_MODES)}, not {security!r}"
+            )
+        port_text = env.get("SMTP_PORT", "").strip()
+        try:
+            port = int(port_text) if port_text else DEFAULT_PORTS[security]
+        except ValueError as exc:
+            raise ConfigError(f"SMTP_PORT must be a number, not {port_text!r}") from exc
+        user = env.get("SMTP_USER") or None
+        password = env.get("SMTP_PASSWORD") or None
+        if user and not password:
+            raise ConfigError("SMTP_USER is set but SMTP_PASSWORD is not")
+        return cls(host, port, security, user, password)
+
+
+def _answer(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+    return f"{code} {' '.join(text.split())}"
+
+
+class SmtpTransport:
+    """One SMTP connection reused for many messages, reopened when it drops."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            return self._smtp
+        config = self.config
+        try:
+            smtp: smtplib.SMTP
+            if config.security == "ssl":
+                smtp = smtplib.SMTP_SSL(
+                    config.host, config.port, timeout=config.timeout,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+            smtp.ehlo()
+            if config.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if config.user:
+                smtp.login(config.user, config.password or "")
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SmtpError(
+                f"cannot open an SMTP session with {config.host}:{config.port}: {exc}"
+            ) from exc
+        self._smtp = smtp
+        return smtp
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            with contextlib.suppress(OSError):
+                smtp.close()
+
+    def close(self) -> None:
+        """Say QUIT if the connection is still up."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+
+    def _refused(self, smtp: smtplib.SMTP, code: int, message: bytes) -> Result:
+        answer = _answer(code, message)
+        if code == 421:  # the server is closing the connection
+            self._drop()
+        else:
+            try:
+                smtp.rset()
+            except (OSError, smtplib.SMTPException):
+                self._drop()
+        if 400 <= code < 500:
+            return Result(Outcome.DEFERRED, answer)
+        return Result(Outcome.FAILED, answer)
+
+    def send(self, sender: str, recipient: str, message: bytes, key: str) -> Result:
+        """MAIL, RCPT, DATA step by step, so that a lost connection is placed exactly.
+
+        A drop or a 421 before the data is complete is retried once on a new connection
+        (servers close idle or long-used connections); after that the delivery is deferred.
+        """
+        data = _LEADING_DOT.sub(b"..", message)
+        if not data.endswith(b"\r\n"):
+            data += b"\r\n"
+        data += b".\r\n"
+        for attempt in (1, 2):
+            smtp = self._connection()
+            data_sent = False
+            try:
+                code, answer = smtp.mail(sender)
+                if code == 250:
+                    # smtplib.sendmail would report a refused recipient in its return value
+                    # instead of raising; checking each reply ourselves covers that case too.
+                    code, answer = smtp.rcpt(recipient)
+                if code in (250, 251):
+                    code, answer = smtp.docmd("DATA")
+                if code == 354:
+                    smtp.send(data)
+                    data_sent = True
+                    code, answer = smtp.getreply()
+                    if code == 250:
+                        return Result(Outcome.SENT, _answer(code, answer))
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                self._drop()
+                if data_sent:
+                    return Result(Outcome.UNKNOWN, f"connection lost after the data: {exc}")
+                if attempt == 1:
+                    log.info("SMTP connection lost before the data (%s); reconnecting", exc)
+                    continue
+                return Result(Outcome.DEFERRED, f"connection lost before the data: {exc}")
+            if code == 421 and not data_sent and attempt == 1:
+                self._drop()
+                continue
+            return self._refused(smtp, code, answer)
+        raise AssertionError("unreachable")
+
+
+class OutboxTransport:
+    """Writes each message as ``<key>.eml`` into a folder, atomically; the default with no relay."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create outbox folder {self.folder}: {exc}") from exc
+
+    def __enter__(self) -> OutboxTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send(self, sender: str, recipient: str, message: bytes, key: str) -> Result:
+        """Write the message; the file is complete or absent, never half-written."""
+        target = self.folder / f"{key}.eml"
+        fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(message)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, target)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            return Result(Outcome.DEFERRED, f"cannot write {target}: {exc}")
+        return Result(Outcome.SENT, str(target))
+
+    def close(self) -> None:
+        """Nothing to release."""
