@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from .errors import FrontMatterSyntaxError
 
@@ -22,9 +23,30 @@ MINUTE_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}$")
 _MINUTE_TAG = "tag:intranet,2025:minute-timestamp"
 
 
-def _construct_minute_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> datetime:
-    value = loader.construct_scalar(node)  # type: ignore[arg-type]
-    return datetime.fromisoformat(str(value).replace(" ", "T"))
+def _construct_minute_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> datetime | str:
+    value = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    try:
+        return datetime.fromisoformat(value.replace(" ", "T"))
+    except ValueError:
+        return value  # e.g. 2025-02-30 10:00: the model names the bad value
+
+
+def _construct_timestamp_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    # PyYAML raises a bare ValueError (no file, no line) for 2025-13-01; hand the text to the
+    # model instead, whose message names the field and what is allowed.
+    try:
+        return SafeConstructor.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+class FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that reads minute timestamps as date-times and impossible dates as text."""
+
+
+FrontMatterLoader.add_implicit_resolver(_MINUTE_TAG, MINUTE_TIMESTAMP, list("0123456789"))
+FrontMatterLoader.add_constructor(_MINUTE_TAG, _construct_minute_timestamp)
+FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_or_text)
 
 
 def register_minute_timestamps() -> None:
@@ -50,7 +72,7 @@ def read_front_matter(text: str, source: str) -> dict[str, Any]:
     if not match:
         return {}
     try:
-        data = yaml.safe_load(match.group(1) or "")
+        data = yaml.load(match.group(1) or "", Loader=FrontMatterLoader)  # noqa: S506 (safe)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         # +2: the opening '---' is line 1 and marks count from 0.

@@ -175,8 +175,11 @@ class _Reader:
 
     def names(self, name: str, *, allowed: tuple[str, ...] | None = None,
               required: bool = False) -> tuple[str, ...]:
-        value = self.get(self.meta, name, name, required=required)
+        value = self.meta.get(name)
         if value is None:
+            if required:
+                choices = f"one or more of: {', '.join(allowed)}" if allowed else "a name"
+                self.fail(name, None, choices)
             return ()
         items = value if isinstance(value, list) else [value]
         result: list[str] = []

@@ -217,3 +217,9 @@ def test_minute_timestamps_become_datetimes_for_every_yaml_reader() -> None:
     data = yaml.safe_load("a: 2026-12-12 18:00\nb: 2026-12-12\nc: '2026-12-12 18:00'\nd: kl 18:00")
     assert data == {"a": datetime(2026, 12, 12, 18, 0), "b": date(2026, 12, 12),
                     "c": "2026-12-12 18:00", "d": "kl 18:00"}
+
+
+def test_impossible_dates_reach_the_model_as_text() -> None:
+    meta = read_front_matter("---\ndate: 2025-13-01\nwindow:\n  start: 2025-02-30 10:00\n---\n",
+                             "a.md")
+    assert meta == {"date": "2025-13-01", "window": {"start": "2025-02-30 10:00"}}

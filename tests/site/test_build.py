@@ -1,0 +1,198 @@
+"""The real site built with mkdocs: pages, publishing rules, Swedish UI, and writers' errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import lxml.html
+import pytest
+
+from tests.conftest import REPO, run_build
+
+POSTS = sorted((REPO / "content/news/posts").glob("*.md"))
+GUIDES = sorted(p for p in (REPO / "content/guides").glob("*.md") if p.name != "index.md")
+
+
+def html_pages(site: Path) -> list[Path]:
+    return [page for page in site.rglob("*.html") if "assets" not in page.parts]
+
+
+def post_page(site: Path, source: Path) -> Path:
+    return site / "news" / source.stem / "index.html"
+
+
+def test_enough_real_content() -> None:
+    published = [p for p in POSTS if not p.name.startswith(("utkast-", "framtida-"))]
+    assert len(published) >= 12
+    assert len(GUIDES) >= 6
+
+
+def test_every_post_and_guide_is_built_at_its_file_name(built_site: Path) -> None:
+    for source in POSTS:
+        if source.name.startswith(("utkast-", "framtida-")):
+            continue
+        assert post_page(built_site, source).is_file(), source.name
+    for guide in GUIDES:
+        assert (built_site / "guides" / guide.stem / "index.html").is_file(), guide.name
+    for page in ("index.html", "news/index.html", "guides/index.html", "tags/index.html",
+                 "news/archive/2026/index.html", "news/category/planerad-andring/index.html"):
+        assert (built_site / page).is_file(), page
+
+
+def test_drafts_and_future_posts_are_not_published(built_site: Path) -> None:
+    hidden = [p for p in POSTS if p.name.startswith(("utkast-", "framtida-"))]
+    assert len(hidden) >= 2, "content should show both rules: a draft and a future post"
+    everything = "\n".join(page.read_text(encoding="utf-8") for page in html_pages(built_site))
+    index = (built_site / "search/search_index.json").read_text(encoding="utf-8")
+    for source in hidden:
+        assert not post_page(built_site, source).exists()
+        assert f"news/{source.stem}/" not in everything
+        assert source.stem not in index
+
+
+def test_every_page_is_swedish(built_site: Path) -> None:
+    pages = html_pages(built_site)
+    assert len(pages) > 20
+    for page in pages:
+        assert '<html lang="sv"' in page.read_text(encoding="utf-8"), page
+
+
+def test_swedish_labels_archive_is_a_noun(built_site: Path) -> None:
+    news = (built_site / "news/index.html").read_text(encoding="utf-8")
+    assert "Arkiv" in news and "Arkivera" not in news
+    assert "Kategorier" in news
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    assert 'placeholder="Sök"' in home
+
+
+def test_nothing_is_loaded_from_outside_the_intranet(built_site: Path) -> None:
+    # What a browser fetches by itself; canonical and feed links are only addresses.
+    fetched = ("//link[not(@rel='canonical') and not(@rel='alternate')]/@href",
+               "//script/@src", "//img/@src", "//iframe/@src", "//source/@src",
+               "//source/@srcset", "//video/@src", "//audio/@src")
+    for page in html_pages(built_site):
+        text = page.read_text(encoding="utf-8")
+        tree = lxml.html.fromstring(text)
+        for query in fetched:
+            for url in tree.xpath(query):
+                assert not urlsplit(str(url)).netloc, f"{page}: {url}"
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text
+
+
+def test_home_page_lists_windows_latest_news_and_guides(built_site: Path) -> None:
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "Pågående och kommande avbrott" in home
+    assert "Senaste nyheterna" in home
+    # The upcoming data-centre move (December 2026) is announced with a Swedish date.
+    assert re.search(r"(lördag|fredag|söndag) \d{1,2} december 2026 kl\. \d\d:\d\d", home)
+    for guide in GUIDES:
+        assert f"guides/{guide.stem}/" in home
+
+
+def test_post_urls_come_from_file_names_not_titles(project: Path, tmp_path: Path) -> None:
+    source = next(p for p in (project / "content/news/posts").glob("*.md")
+                  if not p.name.startswith(("utkast-", "framtida-")))
+    text = source.read_text(encoding="utf-8")
+    source.write_text(re.sub(r"(?m)^title: .*$", 'title: "Helt ny rubrik för åre"', text, count=1),
+                      encoding="utf-8")
+    build = run_build(project, tmp_path / "site")
+    assert build.returncode == 0, build.output
+    page = tmp_path / "site/news" / source.stem / "index.html"
+    assert "Helt ny rubrik för åre" in page.read_text(encoding="utf-8")
+
+
+def test_headings_get_readable_ascii_anchors(project: Path, tmp_path: Path) -> None:
+    post = project / "content/news/posts/rubriktest.md"
+    post.write_text(
+        "---\ntitle: Rubriktest\ndate: 2026-11-01\ndescription: Test.\n"
+        "categories: [Tips]\naudience: [alla]\nstatus: klar\n---\n\n# Rubriktest\n\n"
+        "## Vad händer för Åre?\n\nText.\n", encoding="utf-8")
+    build = run_build(project, tmp_path / "site")
+    assert build.returncode == 0, build.output
+    html = (tmp_path / "site/news/rubriktest/index.html").read_text(encoding="utf-8")
+    assert 'id="vad-hander-for-are"' in html
+
+
+BROKEN_POSTS = {
+    "window-end-before-start": (
+        "window:\n  start: 2025-03-01 12:00\n  end: 2025-03-01 10:00\n",
+        "content/news/posts/trasig.md: window.end 2025-03-01 10:00 is before window.start "
+        "2025-03-01 12:00",
+    ),
+    "unknown-category": (
+        "categories: [Nyheter]\n",
+        "content/news/posts/trasig.md: categories Nyheter is not allowed; expected one of: "
+        "Planerad ändring, Driftstörning, Nytt system, Säkerhet, Tips",
+    ),
+    "bad-status": (
+        "status: klart\n",
+        "content/news/posts/trasig.md: status klart is not allowed; expected one of: planerad, "
+        "pågår, klar, inställd",
+    ),
+    "description-too-long": (
+        f"description: {'Lång text. ' * 40}\n",
+        "content/news/posts/trasig.md: description",
+    ),
+    "bad-date": (
+        "date: 2025-13-01\n",
+        "content/news/posts/trasig.md: date 2025-13-01 is not allowed",
+    ),
+    "broken-yaml": (
+        "services: [Microsoft 365\n",
+        "content/news/posts/trasig.md:",
+    ),
+}
+
+
+def broken_post(override: str) -> str:
+    fields = {
+        "title": "Trasig", "date": "2025-03-01", "description": "Kort.",
+        "categories": "[Driftstörning]", "audience": "[alla]", "status": "klar",
+    }
+    for line in override.splitlines():
+        if line and not line.startswith(" "):
+            fields.pop(line.split(":", 1)[0], None)
+    head = "".join(f"{key}: {value}\n" for key, value in fields.items())
+    return f"---\n{head}{override}---\n\n# Trasig\n\nText.\n"
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_POSTS))
+def test_a_broken_post_stops_the_build_naming_file_field_and_value(
+    case: str, project: Path, tmp_path: Path
+) -> None:
+    override, expected = BROKEN_POSTS[case]
+    (project / "content/news/posts/trasig.md").write_text(broken_post(override), encoding="utf-8")
+    build = run_build(project, tmp_path / "site", strict=False)
+    assert build.returncode != 0
+    assert expected in build.output
+
+
+def test_broken_yaml_gives_the_line(project: Path, tmp_path: Path) -> None:
+    (project / "content/news/posts/trasig.md").write_text(
+        broken_post("services: [Microsoft 365\n"), encoding="utf-8")
+    build = run_build(project, tmp_path / "site", strict=False)
+    assert build.returncode != 0
+    assert re.search(r"content/news/posts/trasig\.md:\d+: front matter is not valid YAML",
+                     build.output), build.output
+
+
+def test_a_broken_guide_stops_the_build(project: Path, tmp_path: Path) -> None:
+    guide = project / "content/guides/trasig.md"
+    guide.write_text("---\ntitle: Trasig\ndescription: Kort.\napplies_to: [elever]\n---\n# T\n",
+                     encoding="utf-8")
+    build = run_build(project, tmp_path / "site", strict=False)
+    assert build.returncode != 0
+    assert "content/guides/trasig.md: applies_to elever is not allowed" in build.output
+
+
+def test_a_misspelt_field_fails_a_strict_build(project: Path, tmp_path: Path) -> None:
+    (project / "content/news/posts/stavfel.md").write_text(
+        broken_post("audiance: [skola]\n"), encoding="utf-8")
+    build = run_build(project, tmp_path / "site", strict=True)
+    assert build.returncode != 0
+    assert ("content/news/posts/stavfel.md: unknown field 'audiance' is ignored; did you mean "
+            "'audience'?") in build.output
+    relaxed = run_build(project, tmp_path / "relaxed", strict=False)
+    assert relaxed.returncode == 0, relaxed.output
