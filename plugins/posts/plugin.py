@@ -5,6 +5,7 @@ Events only; the rules live in :mod:`plugins.posts.model`.
 
 from __future__ import annotations
 
+import html
 import posixpath
 from datetime import datetime
 from pathlib import Path
@@ -123,6 +124,18 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         env.filters["sv_datetime"] = display.sv_datetime
         env.filters["sv_window"] = display.sv_window
         return env
+
+    def on_page_markdown(
+        self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        # MkDocs and Material put the front-matter title into the HTML as it is, so a title
+        # such as 'Tryck <Enter>' would become markup. Such titles are escaped once here (the
+        # few attributes Material escapes again then read '&lt;'; a bare '&' is left alone,
+        # since browsers show it right). Feeds use the model's plain text.
+        title = page.meta.get("title")
+        if isinstance(title, str) and ("<" in title or ">" in title):
+            page.meta["title"] = html.escape(title, quote=False)
+        return markdown
 
     def on_page_context(
         self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation

@@ -196,3 +196,16 @@ def test_a_misspelt_field_fails_a_strict_build(project: Path, tmp_path: Path) ->
             "'audience'?") in build.output
     relaxed = run_build(project, tmp_path / "relaxed", strict=False)
     assert relaxed.returncode == 0, relaxed.output
+
+
+def test_markup_in_a_title_is_shown_as_text(project: Path, tmp_path: Path) -> None:
+    (project / "content/news/posts/markup.md").write_text(
+        '---\ntitle: "Tryck <Enter> & <script>alert(1)</script>"\ndate: 2026-11-28 09:00\n'
+        "description: Kort.\ncategories: [Tips]\naudience: [alla]\nstatus: klar\n---\n\n"
+        "Text.\n", encoding="utf-8")
+    build = run_build(project, tmp_path / "site")
+    assert build.returncode == 0, build.output
+    for page in html_pages(tmp_path / "site"):
+        assert "<script>alert(1)" not in page.read_text(encoding="utf-8"), page
+    post = (tmp_path / "site/news/markup/index.html").read_text(encoding="utf-8")
+    assert "Tryck &lt;Enter&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;" in post
