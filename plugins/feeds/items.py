@@ -66,10 +66,11 @@ def topics(taxonomy: Taxonomy, everyone: str | None) -> list[Topic]:
     A post addressed to ``everyone`` (e.g. "alla") concerns every audience, so it is in every
     audience feed: a teacher following "skola" must not miss a change that hits all staff.
     """
-    result = [
-        Topic("category", name, slugify(name), lambda post, name=name: name in post.categories)
-        for name in taxonomy.categories
-    ]
+    result = []
+    for name in taxonomy.categories:
+        def in_category(post: Post, name: str = name) -> bool:
+            return name in post.categories
+        result.append(Topic("category", name, slugify(name), in_category))
     for name in taxonomy.audiences:
         def includes(post: Post, name: str = name) -> bool:
             return name in post.audience or (everyone is not None and everyone in post.audience)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from material.plugins.blog.structure import Category
 from mkdocs.config.defaults import MkDocsConfig
@@ -18,6 +18,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from plugins.posts.plugin import PostsPlugin
 
@@ -83,8 +84,8 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         return html
 
     def on_page_context(
-        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation
-    ) -> dict[str, Any]:
+        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
         if not self.config.enabled:
             return context
         title = self.config.title or config.site_name
@@ -94,7 +95,7 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
                          None)
             if topic:
                 links = self._links(self._topic_name(topic), f"{title}: {topic.name}") + links
-        context["feed_links"] = links
+        context["feed_links"] = links  # type: ignore[typeddict-unknown-key]
         return context
 
     @staticmethod

@@ -79,7 +79,9 @@ def _rfc3339(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrib: str) -> etree._Element:
+def _sub(
+    parent: etree._Element, tag: str, text: str | None = None, **attrib: str
+) -> etree._Element:
     element = etree.SubElement(parent, tag, attrib)
     if text is not None:
         element.text = text

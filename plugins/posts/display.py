@@ -31,4 +31,4 @@ def sv_window(window: Window) -> str:
         until = format_datetime(end, "HH:mm", tzinfo=STOCKHOLM, locale=LOCALE)
     else:
         until = format_datetime(end, "EEEE d MMMM 'kl.' HH:mm", tzinfo=STOCKHOLM, locale=LOCALE)
-    return f"{sv_datetime(start)} – {until}"
+    return f"{sv_datetime(start)} \N{EN DASH} {until}"

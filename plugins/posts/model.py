@@ -211,10 +211,11 @@ class _Reader:
         elif isinstance(value, date):
             moment = datetime.combine(value, time())
         elif isinstance(value, str) and (match := _DATETIME_TEXT.match(value.strip())):
-            moment = _from_text(match)
-            if moment is None:
+            parsed = _from_text(match)
+            if parsed is None:
                 self.fail(path, value, "a real date, written 2025-03-10 or 2025-03-10 09:30")
                 return None
+            moment = parsed
         else:
             self.fail(path, value, "a date (2025-03-10) or date and time (2025-03-10 09:30)")
             return None

@@ -19,6 +19,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_build_datetime
+from mkdocs.utils.templates import TemplateContext
 
 from . import display
 from .config import PostsConfig
@@ -138,11 +139,11 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         return markdown
 
     def on_page_context(
-        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation
-    ) -> dict[str, Any]:
+        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
         if page.file.src_uri == "index.md":
             published = self.published()
-            context["home"] = {
+            context["home"] = {  # type: ignore[typeddict-unknown-key]
                 "latest": [(post, self.url_of(post.source)) for post in
                            published[: self.config.home_news]],
                 "windows": [(post, self.url_of(post.source)) for post in

@@ -188,7 +188,8 @@ def test_guides() -> None:
 @pytest.mark.parametrize(
     ("text", "slug"),
     [("för åre", "for-are"), ("Planerad ändring", "planerad-andring"),
-     ("Vård och omsorg", "vard-och-omsorg"), ("Frågor & svar om \"molnet\"", "fragor-svar-om-molnet"),
+     ("Vård och omsorg", "vard-och-omsorg"),
+     ("Frågor & svar om \"molnet\"", "fragor-svar-om-molnet"),
      ("Säkerhet", "sakerhet")],
 )
 def test_slugify_keeps_swedish_words_readable(text: str, slug: str) -> None:
