@@ -1,0 +1,66 @@
+"""The contract between the feed plugin and the newsletter: the real site's feeds, read by the
+newsletter's own parser, carry every published post with its change metadata intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsletter.feed import parse_feed
+from plugins.posts.frontmatter import read_front_matter
+from plugins.posts.model import Post, Taxonomy, parse_post
+from tests.conftest import BUILD_NOW, REPO, SITE_URL
+
+TAXONOMY = Taxonomy(
+    categories=("Planerad ändring", "Driftstörning", "Nytt system", "Säkerhet", "Tips"),
+    audiences=("alla", "skola", "förvaltning", "vård och omsorg"),
+)
+
+
+def published_posts() -> dict[str, Post]:
+    posts = {}
+    for path in sorted((REPO / "content/news/posts").glob("*.md")):
+        source = f"news/posts/{path.name}"
+        post = parse_post(read_front_matter(path.read_text(encoding="utf-8"), source), source,
+                          TAXONOMY)
+        if post.is_published(BUILD_NOW):
+            posts[f"tag:intranet.exempelby.se,2025:news/{post.key}"] = post
+    return posts
+
+
+@pytest.mark.parametrize("name", ["news.rss.xml", "news.atom.xml"])
+def test_newsletter_reads_every_published_post_from_the_real_feed(
+    built_site: Path, name: str
+) -> None:
+    expected = published_posts()
+    entries = parse_feed((built_site / "feeds" / name).read_bytes(), f"{SITE_URL}feeds/{name}")
+    assert {entry.id for entry in entries} == set(expected)
+    for entry in entries:
+        post = expected[entry.id]
+        assert entry.title == post.title
+        assert entry.link == f"{SITE_URL}news/{post.key}/"
+        assert entry.published == post.date
+        assert entry.summary == post.description
+        assert entry.categories == post.categories
+        assert entry.audiences == post.audience
+        assert entry.services == post.services
+        assert entry.status == post.status.value
+        if post.window:
+            assert entry.window is not None
+            assert (entry.window.start, entry.window.end) == (post.window.start, post.window.end)
+        else:
+            assert entry.window is None
+        if post.action:
+            assert entry.action is not None
+            assert (entry.action.by, entry.action.what) == (post.action.by, post.action.what)
+        else:
+            assert entry.action is None
+        assert entry.content_html, entry.id
+
+
+def test_contract_covers_the_interesting_fields() -> None:
+    posts = published_posts().values()
+    assert any(post.window for post in posts)
+    assert any(post.action for post in posts)
+    assert any(len(post.audience) > 1 for post in posts)
