@@ -190,11 +190,12 @@ def _entry(raw: Any) -> Entry | None:
     if not entry_id:
         log.warning("skipping a feed item without id or link: %r", raw.get("title"))
         return None
-    published = _timestamp(raw.get("published_parsed")) or _timestamp(raw.get("updated_parsed"))
+    # dict.get: FeedParserDict.get maps a missing updated_parsed to published_parsed and warns.
+    updated = _timestamp(dict.get(raw, "updated_parsed"))
+    published = _timestamp(dict.get(raw, "published_parsed")) or updated
     if published is None:
         log.warning("skipping feed item %s: it has no date", entry_id)
         return None
-    updated = _timestamp(raw.get("updated_parsed")) or published
     content = raw.get("content") or []
     content_html = nh3.clean(content[0].get("value", "")) if content else ""
     summary = html_to_text(raw.get("summary", "")) or _first_words(html_to_text(content_html))
@@ -203,7 +204,7 @@ def _entry(raw: Any) -> Entry | None:
         title=clean_text(raw.get("title", "")) or "(utan rubrik)",
         link=clean_text(raw.get("link", "")),
         published=published,
-        updated=updated,
+        updated=updated or published,
         summary=summary,
         content_html=content_html,
         authors=tuple(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from newsletter.errors import LockBusyError
+from newsletter.errors import LockBusyError, StateError
 
 
 @contextmanager
@@ -18,7 +18,11 @@ def run_lock(database: str | os.PathLike[str]) -> Iterator[Path]:
     The kernel releases an flock when its holder dies, so a killed run never leaves a stale lock.
     """
     path = Path(f"{os.fspath(database)}.lock")
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError as exc:
+        raise StateError(f"cannot create lock file {path}: {exc.strerror or exc}") from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

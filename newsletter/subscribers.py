@@ -71,8 +71,10 @@ def read_csv(stream: TextIO) -> Iterator[Subscriber | ImportProblem]:
     """Subscribers from a CSV file with the header ``email,name,topics``.
 
     Yields an :class:`ImportProblem` (with the line number) for each row that cannot be used,
-    so that one bad row never stops the others.
+    so that one bad row never stops the others.  An address listed twice keeps its first row,
+    so that importing the same file again changes nothing.
     """
+    first_line: dict[str, int] = {}
     reader = csv.DictReader(stream)
     fields = {f.strip().lower() for f in reader.fieldnames or ()}
     if "email" not in fields:
@@ -81,10 +83,17 @@ def read_csv(stream: TextIO) -> Iterator[Subscriber | ImportProblem]:
         line = reader.line_num
         values = {(k or "").strip().lower(): (v or "") for k, v in row.items() if k}
         try:
-            yield make_subscriber(values.get("email", ""), values.get("name", ""),
-                                  values.get("topics", ""))
+            subscriber = make_subscriber(
+                values.get("email", ""), values.get("name", ""), values.get("topics", "")
+            )
         except SubscriberError as exc:
             yield ImportProblem(line, str(exc))
+            continue
+        first = first_line.setdefault(address_key(subscriber.email), line)
+        if first != line:
+            yield ImportProblem(line, f"{subscriber.email} is already on line {first}")
+            continue
+        yield subscriber
 
 
 @lru_cache(maxsize=4096)

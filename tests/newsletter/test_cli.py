@@ -1,0 +1,238 @@
+"""The CLI end to end against a real SMTP server, real feeds and SQLite on disk."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import sqlite3
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from newsletter_feedwriter import Post, rss
+from newsletter_testkit import Cli, FeedServer, Route, SmtpServer
+
+from newsletter.lock import run_lock
+
+ANNA, BERTIL, CECILIA, DAVID = (
+    f"{n}@exempelkommun.se" for n in ("anna", "bertil", "cecilia", "david")
+)
+
+
+def test_import_reports_bad_lines_and_is_idempotent(run: Cli, tmp_path: Path) -> None:
+    csv = tmp_path / "in.csv"
+    csv.write_text(
+        "email,name,topics\n"
+        "anna@exempelkommun.se,Anna,skola\n"
+        "inte-en-adress,X,\n"
+        "ANNA@Exempelkommun.se,Anna Å,skola;Tips\n"
+        "bertil@exempelkommun.se,\"Bertil\r\nBcc: x@y.se\",\n",
+        encoding="utf-8",
+    )
+    first = run("subscribers", "import", str(csv))
+    assert first.exit_code == 0
+    assert f"{csv}:3: skipped" in first.stderr
+    assert f"{csv}:4: skipped: ANNA@Exempelkommun.se is already on line 2" in first.stderr
+    assert first.stdout.startswith("2 added, 0 updated, 0 unchanged")
+    again = run("subscribers", "import", str(csv))
+    assert again.stdout.startswith("0 added, 0 updated, 2 unchanged")
+    listed = run("subscribers", "list").stdout.splitlines()
+    assert listed == [
+        "anna@exempelkommun.se,Anna,skola",
+        "bertil@exempelkommun.se,Bertil Bcc: x@y.se,",  # CR/LF gone: no header injection
+    ]
+
+
+def test_add_remove_and_reimport_respects_unsubscribe(run: Cli, subscribers_csv: Path) -> None:
+    assert run("subscribers", "add", "eva@exempelkommun.se", "--name", "Eva",
+               "--topic", "skola", "--topic", "Tips").exit_code == 0
+    assert "eva@exempelkommun.se,Eva,skola;Tips" in run("subscribers", "list").stdout
+    assert run("subscribers", "remove", "EVA@exempelkommun.se").exit_code == 0
+    missing = run("subscribers", "remove", "eva@exempelkommun.se")
+    assert missing.exit_code == 7 and missing.stderr.count("\n") == 1
+    run("subscribers", "import", str(subscribers_csv))
+    assert "eva@" not in run("subscribers", "list").stdout
+    bad = run("subscribers", "add", "inte en adress")
+    assert bad.exit_code == 7 and bad.stderr.startswith("newsletter: error: invalid e-mail")
+
+
+def test_database_is_private_and_in_wal_mode(run: Cli, subscribers_csv: Path) -> None:
+    run("subscribers", "import", str(subscribers_csv))
+    assert stat.S_IMODE(os.stat(run.db).st_mode) == 0o600
+    with sqlite3.connect(run.db) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _messages(smtp: SmtpServer) -> dict[str, email.message.EmailMessage]:
+    found = {}
+    for received in smtp.sink.messages:
+        parsed = email.message_from_bytes(received.data, policy=email.policy.default)
+        assert isinstance(parsed, email.message.EmailMessage)
+        (rcpt,) = received.rcpt_tos
+        found[rcpt] = parsed
+    return found
+
+
+def test_send_over_smtp_once_per_matching_subscriber(
+    run: Cli, smtp_server: SmtpServer, feed_file: Path, subscribers_csv: Path, tmp_path: Path
+) -> None:
+    run("subscribers", "import", str(subscribers_csv))
+    result = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("3 new posts, 4 digests sent, 0 failed, 0 deferred")
+    messages = _messages(smtp_server)
+    assert sorted(messages) == [ANNA, BERTIL, CECILIA, DAVID]
+    anna = messages[ANNA]
+    assert anna.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in anna.iter_parts()] == ["text/plain", "text/html"]
+    assert all(p["Content-Transfer-Encoding"] == "quoted-printable" for p in anna.iter_parts())
+    assert str(anna["From"]) == "Nytt från IT <it-nyheter@exempelkommun.se>"
+    assert str(anna["To"]) == "Anna Åström <anna@exempelkommun.se>"
+    assert str(anna["Subject"]).startswith("Nytt från IT: 2 nyheter, vecka ")
+    assert anna["Date"] and anna["Message-ID"] and anna["List-Id"]
+    assert anna["List-Unsubscribe"].strip().startswith("<mailto:it-nyheter@exempelkommun.se")
+    text = anna.get_body(("plain",)).get_content()
+    html = anna.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "Flytt till nytt datacenter: åäö ÅÄÖ" in part
+        assert "Varning för nätfiske" in part  # for "alla"
+        assert "Ny app för hemtjänsten" not in part  # only for "vård och omsorg"
+        assert "Gammal nyhet" not in part  # older than the first run's 7 days
+    for heading in ("Åtgärd krävs", "Planerade avbrott", "Planerad ändring"):
+        assert heading in html
+    assert "lördag 5 december 2026 kl. 18:00" in text
+    assert "Avsluta prenumerationen" in text
+    assert str(messages[DAVID]["Subject"]).startswith("Nytt från IT: 2 nyheter")
+    assert str(messages[BERTIL]["Subject"]).startswith("Nytt från IT: 3 nyheter")
+
+    again = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert again.stdout.startswith("0 new posts, 0 digests sent")
+    assert len(smtp_server.sink.messages) == 4
+
+    # An edited post is not news again; a new one goes to exactly those who want it.
+    now = datetime.now(UTC)
+    posts = [
+        Post("flytt-till-datacenter", "Flytt till nytt datacenter (ändrad)",
+             now - timedelta(days=1)),
+        Post("skrivare", "Nya skrivare i skolorna", now, categories=("Tips",),
+             audiences=("skola",)),
+    ]
+    feed_file.write_bytes(rss(posts))
+    third = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert third.stdout.startswith("1 new posts, 3 digests sent"), third.output
+    counts = smtp_server.sink.by_recipient()
+    assert counts == {ANNA: 2, BERTIL: 2, CECILIA: 2, DAVID: 1}
+
+
+def test_outbox_when_no_smtp_host(run: Cli, feed_file: Path, subscribers_csv: Path,
+                                  tmp_path: Path) -> None:
+    run("subscribers", "import", str(subscribers_csv))
+    outbox = tmp_path / "outbox"
+    result = run("send", "--feed", str(feed_file), "--outbox", str(outbox))
+    assert result.exit_code == 0, result.output
+    files = sorted(outbox.glob("*.eml"))
+    assert len(files) == 4
+    parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert parsed.get_content_type() == "multipart/alternative"
+
+
+def test_since_overrides_the_first_run_window(run: Cli, smtp_server: SmtpServer,
+                                              feed_file: Path) -> None:
+    run("subscribers", "add", ANNA)
+    result = run("send", "--feed", str(feed_file), "--since", "2000-01-01", env=smtp_server.env)
+    assert result.stdout.startswith("4 new posts, 1 digests sent")
+    assert "Gammal nyhet" in _messages(smtp_server)[ANNA].get_body(("plain",)).get_content()
+
+
+def test_subscriber_with_nothing_relevant_gets_no_mail(run: Cli, smtp_server: SmtpServer,
+                                                      tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss([Post("a", "Bara för skolan", datetime.now(UTC), audiences=("skola",))]))
+    run("subscribers", "add", ANNA, "--topic", "skola")
+    run("subscribers", "add", BERTIL, "--topic", "förvaltning")
+    assert run("send", "--feed", str(feed), env=smtp_server.env).exit_code == 0
+    assert smtp_server.sink.by_recipient() == {ANNA: 1}
+
+
+def test_preview_writes_html_and_text(run: Cli, feed_file: Path, subscribers_csv: Path,
+                                      tmp_path: Path) -> None:
+    run("subscribers", "import", str(subscribers_csv))
+    out = tmp_path / "preview" / "digest.html"
+    result = run("preview", "--feed", str(feed_file), "--out", str(out),
+                 "--subscriber", "DAVID@exempelkommun.se")
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="sv">' in html and "Ny app för hemtjänsten" in html
+    assert "Flytt till nytt datacenter" not in html
+    assert "Hej David!" in out.with_suffix(".txt").read_text(encoding="utf-8")
+    assert run("failures").stdout == ""  # nothing was sent or recorded
+
+
+def test_failed_fetch_records_nothing_and_304_ends_the_run(
+    run: Cli, smtp_server: SmtpServer, feed_server: FeedServer, sample_posts: list[Post]
+) -> None:
+    run("subscribers", "add", ANNA)
+    url = feed_server.url()
+    feed_server.routes["/feeds/news.rss.xml"] = Route(b"<html><body>Fel</body></html>",
+                                                      content_type="text/html")
+    broken = run("send", "--feed", url, env=smtp_server.env)
+    assert broken.exit_code == 3
+    assert broken.stderr.startswith("newsletter: error: not an RSS or Atom feed")
+    assert broken.stderr.count("\n") == 1
+    feed_server.routes["/feeds/news.rss.xml"] = Route(rss(sample_posts), etag='"v1"')
+    first = run("send", "--feed", url, env=smtp_server.env)
+    assert first.stdout.startswith("3 new posts, 1 digests sent"), first.output
+    second = run("send", "--feed", url, env=smtp_server.env)
+    assert second.exit_code == 0
+    assert "304" in second.stderr and second.stdout.startswith("0 new posts, 0 digests sent")
+    assert feed_server.requests[-1][1].get("If-None-Match") == '"v1"'
+    missing = run("send", "--feed", feed_server.url("/saknas.xml"), env=smtp_server.env)
+    assert missing.exit_code == 3 and "HTTP 404" in missing.stderr
+
+
+def test_second_send_exits_while_the_first_holds_the_lock(run: Cli, feed_file: Path) -> None:
+    run("subscribers", "add", ANNA)
+    with run_lock(run.db):
+        busy = run("send", "--feed", str(feed_file))
+    assert busy.exit_code == 4
+    assert "another newsletter send is running" in busy.stderr
+    assert run("send", "--feed", str(feed_file)).exit_code == 0
+
+
+def test_unreachable_smtp_server_keeps_deliveries_pending(run: Cli, feed_file: Path) -> None:
+    from newsletter_testkit import free_port
+
+    run("subscribers", "add", ANNA)
+    env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(free_port()), "SMTP_SECURITY": "none"}
+    result = run("send", "--feed", str(feed_file), env=env)
+    assert result.exit_code == 5 and "cannot open an SMTP session" in result.stderr
+    with sqlite3.connect(run.db) as db:
+        assert db.execute("SELECT status FROM deliveries").fetchall() == [("pending",)]
+
+
+def test_configuration_errors_are_one_line(run: Cli, feed_file: Path,
+                                           smtp_server: SmtpServer) -> None:
+    no_from = run("send", "--feed", str(feed_file),
+                  env={**smtp_server.env, "NEWSLETTER_FROM": None})
+    assert no_from.exit_code == 8 and "NEWSLETTER_FROM" in no_from.stderr
+    bad = run("send", "--feed", str(feed_file), env={**smtp_server.env, "SMTP_SECURITY": "tls"})
+    assert bad.exit_code == 8 and bad.stderr.count("\n") == 1
+    url_only = run("send", "--feed", str(feed_file),
+                   env={"NEWSLETTER_UNSUBSCRIBE_URL": "https://intranet/avsluta"})
+    assert url_only.exit_code == 8 and "NEWSLETTER_UNSUBSCRIBE_SECRET" in url_only.stderr
+
+
+def test_unsubscribe_link_token_round_trip(run: Cli, smtp_server: SmtpServer,
+                                           feed_file: Path) -> None:
+    env = {**smtp_server.env, "NEWSLETTER_UNSUBSCRIBE_URL": "https://intranet.exempelkommun.se/avsluta",
+           "NEWSLETTER_UNSUBSCRIBE_SECRET": "hemligt"}
+    run("subscribers", "add", ANNA)
+    assert run("send", "--feed", str(feed_file), env=env).exit_code == 0
+    message = _messages(smtp_server)[ANNA]
+    link = message["List-Unsubscribe"].strip().split(">")[0].lstrip("<")
+    assert link.startswith("https://") and "anna" not in link
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    token = link.split("token=")[1]
+    assert run("unsubscribe", token, env=env).stdout.strip() == f"{ANNA}: removed"
+    assert run("unsubscribe", token[:-2] + "xx", env=env).exit_code == 7

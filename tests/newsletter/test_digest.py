@@ -1,0 +1,154 @@
+"""Selection and composition are pure: tested without any server."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import UTC, date, datetime, timedelta
+from email.headerregistry import Address
+
+import pytest
+
+from newsletter.digest import MailSettings, Recipient, build_digest, build_message, format_window
+from newsletter.feed import Action, Entry, Window
+from newsletter.headers import header_safe, unsubscribe_token, verify_unsubscribe_token
+from newsletter.run import split_new
+from newsletter.subscribers import matches, parse_topics, topic_keys
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday of ISO week 48
+
+
+def entry(slug: str, **fields) -> Entry:
+    defaults = {
+        "id": f"tag:x,2025:news/{slug}", "title": slug.title(), "link": f"https://x.se/{slug}/",
+        "published": NOW - timedelta(days=1), "updated": NOW - timedelta(days=1),
+        "summary": "Sammanfattning.",
+    }
+    return Entry(**{**defaults, **fields})
+
+
+SETTINGS = MailSettings(
+    sender=Address("Nytt från IT", "it-nyheter", "exempelkommun.se"),
+    install_id="abcd1234",
+    list_id="nytt-fran-it.exempelkommun.se",
+    unsubscribe_mailto="it-nyheter@exempelkommun.se",
+    unsubscribe_url="https://intranet.exempelkommun.se/avsluta",
+    unsubscribe_secret="s3cret",
+)
+
+
+@pytest.mark.parametrize(
+    ("topics", "post", "wanted"),
+    [
+        ("", entry("a", categories=("Tips",)), True),
+        ("tips", entry("a", categories=("Tips",)), True),
+        ("Skola", entry("a", audiences=("skola",)), True),
+        ("skola", entry("a", audiences=("förvaltning",)), False),
+        ("skola", entry("a", categories=("Säkerhet",), audiences=("alla",)), True),
+        ("vård och omsorg;Säkerhet", entry("a", categories=("säkerhet",)), True),
+        ("Tips", entry("a", categories=("Driftstörning",)), False),
+    ],
+)
+def test_topic_matching(topics: str, post: Entry, wanted: bool) -> None:
+    assert matches(topic_keys(topics), post) is wanted
+
+
+def test_topics_are_cleaned_and_deduplicated() -> None:
+    assert parse_topics(" skola ; Skola;;vård  och omsorg ") == ("skola", "vård och omsorg")
+
+
+def test_split_new_skips_seen_and_marks_old_as_seen_only() -> None:
+    fresh, stale = split_new(
+        [entry("new"), entry("seen"), entry("old", published=NOW - timedelta(days=30))],
+        {"tag:x,2025:news/seen"},
+        NOW - timedelta(days=7),
+    )
+    assert [e.id for e in fresh] == ["tag:x,2025:news/new"]
+    assert [e.id for e in stale] == ["tag:x,2025:news/old"]
+
+
+def test_digest_sections_and_subject() -> None:
+    later = entry("later", action=Action("Byt lösenord", date(2026, 12, 10)),
+                  categories=("Säkerhet",))
+    sooner = entry("sooner", action=Action("Spara filer", date(2026, 12, 4)),
+                   window=Window(datetime(2026, 12, 5, 17, tzinfo=UTC),
+                                 datetime(2026, 12, 6, 5, tzinfo=UTC)),
+                   categories=("Planerad ändring",))
+    plain = entry("plain")
+    digest = build_digest([plain, later, sooner], NOW)
+    assert digest.subject == "Nytt från IT: 3 nyheter, vecka 48"
+    assert [i.entry.id for i in digest.actions] == [sooner.id, later.id]
+    assert digest.actions[0].action_text == "Senast 4 december 2026: Spara filer"
+    assert [i.entry.id for i in digest.outages] == [sooner.id]
+    assert [s.name for s in digest.sections] == ["Säkerhet", "Planerad ändring", "Övrigt"]
+    assert build_digest([plain], NOW).subject == "Nytt från IT: 1 nyhet, vecka 48"
+
+
+def test_windows_are_in_swedish_and_swedish_time() -> None:
+    start = datetime.fromisoformat("2026-12-05T17:00:00+00:00")
+    assert format_window(start, start + timedelta(hours=12)) == (
+        "lördag 5 december 2026 kl. 18:00 \u2013 söndag 6 december kl. 06:00"
+    )
+    assert format_window(start, start + timedelta(hours=2)) == (
+        "lördag 5 december 2026 kl. 18:00\u201320:00"
+    )
+
+
+def _parse(raw: bytes) -> email.message.EmailMessage:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, email.message.EmailMessage)
+    return parsed
+
+
+def test_message_structure_and_headers() -> None:
+    digest = build_digest([entry("åäö", title="Ändring på gång: åäö <b>fet</b>")], NOW)
+    raw = build_message(digest, Recipient(7, "anna@exempelkommun.se", "Anna Åström"),
+                        SETTINGS, 3, NOW).as_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    raw.decode("ascii")  # quoted-printable and encoded words: no raw 8-bit
+    message = _parse(raw)
+    assert message.get_content_type() == "multipart/alternative"
+    text, html = (part.get_content() for part in message.iter_parts())
+    assert "Ändring på gång: åäö <b>fet</b>" in text
+    assert "Ändring på gång: åäö &lt;b&gt;fet&lt;/b&gt;" in html
+    assert '<html lang="sv">' in html and "max-width: 600px" in html
+    assert "<style" not in html  # inlined
+    assert str(message["To"]) == "Anna Åström <anna@exempelkommun.se>"
+    assert str(message["Subject"]) == "Nytt från IT: 1 nyhet, vecka 48"
+    assert message["Message-ID"] == "<nyhetsbrev.3.7.abcd1234@exempelkommun.se>"
+    assert "nytt-fran-it.exempelkommun.se" in message["List-Id"]
+    token = unsubscribe_token("s3cret", 7)
+    assert message["List-Unsubscribe"] == (
+        f"<https://intranet.exempelkommun.se/avsluta?token={token}>, "
+        "<mailto:it-nyheter@exempelkommun.se?subject=Avsluta%20prenumeration>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "anna" not in message["List-Unsubscribe"]
+    assert f"token={token}" in text and "Avsluta prenumerationen" in text
+    assert "Avsluta prenumerationen" in html
+
+
+def test_resend_has_the_same_message_id() -> None:
+    digest = build_digest([entry("a")], NOW)
+    recipient = Recipient(7, "anna@exempelkommun.se")
+    first = build_message(digest, recipient, SETTINGS, 3, NOW)
+    again = build_message(digest, recipient, SETTINGS, 3, NOW + timedelta(hours=5))
+    assert first["Message-ID"] == again["Message-ID"]
+
+
+def test_no_header_injection_through_a_name() -> None:
+    digest = build_digest([entry("a")], NOW)
+    evil = Recipient(7, "anna@exempelkommun.se", "Anna\r\nBcc: victim@example.org\r\nX: y")
+    message = _parse(build_message(digest, evil, SETTINGS, 3, NOW).as_bytes())
+    assert message["Bcc"] is None and message["X"] is None
+    assert "victim@example.org" in str(message["To"])  # harmless text inside the display name
+    assert header_safe("a\r\nb\x00c\u2028d") == "a b c d"
+
+
+def test_unsubscribe_token_is_signed() -> None:
+    token = unsubscribe_token("s3cret", 42)
+    assert verify_unsubscribe_token("s3cret", token) == 42
+    assert verify_unsubscribe_token("other", token) is None
+    tampered = unsubscribe_token("s3cret", 43)[:11] + token[11:]
+    assert verify_unsubscribe_token("s3cret", tampered) is None
+    assert verify_unsubscribe_token("s3cret", "not a token!") is None

@@ -1,0 +1,106 @@
+"""The feed boundary: RSS and Atom in the contract's shape become the same frozen entries."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from newsletter_feedwriter import Post, atom, rss
+
+from newsletter.errors import FeedError
+from newsletter.feed import Entry, parse_feed
+
+WHEN = datetime(2025, 11, 24, 8, 30, tzinfo=UTC)
+POST = Post(
+    "flytt-till-datacenter", "Flytt till datacenter \u2013 åäö", WHEN,
+    summary="Servrarna flyttar.", content_html="<p>Text<script>alert(1)</script></p>",
+    categories=("Planerad ändring", "Driftstörning"), status="planerad",
+    audiences=("skola", "förvaltning"), services=("Microsoft 365", "Skolplattan"),
+    window=(datetime.fromisoformat("2026-12-05T18:00:00+01:00"),
+            datetime.fromisoformat("2026-12-06T06:00:00+01:00")),
+    action=(date(2026, 12, 4), "Spara dina filer i OneDrive"),
+    authors=("Anna Åström",),
+)
+
+
+@pytest.mark.parametrize("render", [rss, atom], ids=["rss", "atom"])
+def test_entry_fields_from_either_format(render) -> None:
+    (entry,) = parse_feed(render([POST]), "https://intranet.exempelkommun.se/feeds/news.rss.xml")
+    assert entry.id == "tag:intranet.exempelkommun.se,2025:news/flytt-till-datacenter"
+    assert entry.title == "Flytt till datacenter \u2013 åäö"
+    assert entry.link == POST.link
+    assert entry.published == WHEN and entry.published.tzinfo is not None
+    assert entry.summary == "Servrarna flyttar."
+    assert "<script>" not in entry.content_html and "Text" in entry.content_html
+    assert entry.categories == ("Planerad ändring", "Driftstörning")
+    assert entry.authors == ("Anna Åström",)
+    assert entry.status == "planerad"
+    assert entry.audiences == ("skola", "förvaltning")
+    assert entry.services == ("Microsoft 365", "Skolplattan")
+    assert entry.window is not None
+    assert entry.window.start == datetime(2026, 12, 5, 17, 0, tzinfo=UTC)
+    assert entry.window.end == datetime(2026, 12, 6, 5, 0, tzinfo=UTC)
+    assert entry.action is not None
+    assert entry.action.by == date(2026, 12, 4)
+    assert entry.action.what == "Spara dina filer i OneDrive"
+
+
+def test_rss_and_atom_give_equal_entries() -> None:
+    assert parse_feed(rss([POST])) == parse_feed(atom([POST]))
+
+
+def test_pubdate_with_offset_is_converted_to_utc_not_local_time() -> None:
+    stockholm_morning = datetime.fromisoformat("2025-11-24T08:00:00+01:00")
+    (entry,) = parse_feed(rss([Post("a", "A", stockholm_morning)]))
+    assert entry.published == datetime(2025, 11, 24, 7, 0, tzinfo=UTC)
+
+
+def test_optional_change_metadata_is_absent() -> None:
+    (entry,) = parse_feed(rss([Post("a", "A", WHEN)]))
+    assert (entry.status, entry.audiences, entry.services, entry.window, entry.action) == (
+        None, (), (), None, None)
+
+
+def test_control_characters_in_title_become_spaces() -> None:
+    (entry,) = parse_feed(rss([Post("a", "Rubrik\tmed\u2028tecken", WHEN)]))
+    assert entry.title == "Rubrik med tecken"
+
+
+def test_entry_survives_a_json_round_trip() -> None:
+    (entry,) = parse_feed(rss([POST]))
+    assert Entry.from_json(entry.to_json()) == entry
+
+
+def test_valid_feed_without_items_is_no_news() -> None:
+    assert parse_feed(rss([])) == []
+
+
+def test_summary_falls_back_to_text_of_the_content() -> None:
+    post = Post("a", "A", WHEN, summary="", content_html="<p>Första <b>stycket</b> &amp; mer</p>")
+    (entry,) = parse_feed(atom([post]))
+    assert entry.summary == "Första stycket & mer"
+
+
+BAD_FEEDS = {
+    "empty": b"",
+    "whitespace": b"  \n",
+    "html-page": b"<!DOCTYPE html><html><head><title>404</title></head><body>Fel</body></html>",
+    "truncated": rss([POST, Post("b", "B", WHEN - timedelta(days=1))])[:-200],
+    "not-xml": b"this is not a feed at all",
+}
+
+
+@pytest.mark.parametrize("body", BAD_FEEDS.values(), ids=BAD_FEEDS.keys())
+def test_broken_feeds_are_errors_not_no_news(body: bytes) -> None:
+    with pytest.raises(FeedError):
+        parse_feed(body, "https://intranet.exempelkommun.se/feeds/news.rss.xml")
+
+
+def test_the_site_feed_when_built(tmp_path: Path) -> None:
+    """Contract test hook: parse the real site's feed if a build left one in ``site/``."""
+    built = Path(__file__).parents[2] / "site" / "feeds" / "news.rss.xml"
+    if not built.exists():
+        pytest.skip("the site is not built here; the contract test runs after `mkdocs build`")
+    entries = parse_feed(built.read_bytes(), built.as_uri())
+    assert all(e.id and e.link.startswith("http") and e.published.tzinfo for e in entries)
