@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from newsletter_feedwriter import Post, rss
-from newsletter_testkit import (
+
+from tests.newsletter.feedwriter import Post, rss
+from tests.newsletter.testkit import (
     LOCALHOST,
     Cli,
     FeedServer,

@@ -10,10 +10,9 @@ import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from newsletter_feedwriter import Post, rss
-from newsletter_testkit import Cli, FeedServer, Route, SmtpServer
-
 from newsletter.lock import run_lock
+from tests.newsletter.feedwriter import Post, rss
+from tests.newsletter.testkit import Cli, FeedServer, Route, SmtpServer, free_port
 
 ANNA, BERTIL, CECILIA, DAVID = (
     f"{n}@exempelkommun.se" for n in ("anna", "bertil", "cecilia", "david")
@@ -201,8 +200,6 @@ def test_second_send_exits_while_the_first_holds_the_lock(run: Cli, feed_file: P
 
 
 def test_unreachable_smtp_server_keeps_deliveries_pending(run: Cli, feed_file: Path) -> None:
-    from newsletter_testkit import free_port
-
     run("subscribers", "add", ANNA)
     env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(free_port()), "SMTP_SECURITY": "none"}
     result = run("send", "--feed", str(feed_file), env=env)

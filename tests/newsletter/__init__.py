@@ -1,0 +1,1 @@
+"""Tests of the newsletter: from the published feed to one digest per subscriber."""
