@@ -1,0 +1,125 @@
+"""An SMTP server that misbehaves: 4xx, 5xx, dropped connections before and after the data."""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from pathlib import Path
+
+import pytest
+
+from tests.newsletter.testkit import Cli, SmtpServer
+
+COUNT = 200
+
+
+def _address(n: int) -> str:
+    return f"person{n:04d}@exempelkommun.se"
+
+
+@pytest.fixture
+def many_subscribers(tmp_path: Path, run: Cli) -> list[str]:
+    addresses = [_address(n) for n in range(COUNT)]
+    csv = tmp_path / "many.csv"
+    csv.write_text("email,name,topics\n" + "".join(f"{a},Person {i},\n"
+                                                  for i, a in enumerate(addresses)))
+    assert run("subscribers", "import", str(csv)).exit_code == 0
+    return addresses
+
+
+def _statuses(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as connection:
+        return dict(connection.execute("SELECT status, count(*) FROM deliveries GROUP BY status"))
+
+
+@pytest.mark.slow
+def test_451_and_550_others_delivered_nobody_twice(
+    run: Cli, smtp_server: SmtpServer, feed_file: Path, many_subscribers: list[str]
+) -> None:
+    sink = smtp_server.sink
+    rejected = {a for i, a in enumerate(many_subscribers) if i % 37 == 5}
+    sink.rcpt_replies = {a: "550 5.1.1 Mailbox unavailable" for a in rejected}
+    # About 10 % get "451" the first time they are tried, chosen by a stable hash.
+    greylisted = {a for a in many_subscribers if zlib.crc32(a.encode()) % 10 == 0} - rejected
+    tried: set[str] = set()
+
+    def first_time_451(rcpts: list[str]) -> str | None:
+        (rcpt,) = rcpts
+        if rcpt in greylisted and rcpt not in tried:
+            tried.add(rcpt)
+            return "451 4.7.1 Try again later"
+        return None
+
+    sink.data_reply = first_time_451
+    first = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert first.exit_code == 0, first.output
+    expected_sent = COUNT - len(rejected) - len(greylisted)
+    assert first.stdout.startswith(
+        f"3 new posts, {expected_sent} digests sent, {len(rejected)} failed, "
+        f"{len(greylisted)} deferred"
+    )
+    assert set(sink.by_recipient()) == set(many_subscribers) - rejected - greylisted
+
+    failures = run("failures").stdout.splitlines()
+    assert len(failures) == len(rejected)
+    assert all("550 5.1.1 Mailbox unavailable" in line for line in failures)
+    assert {line.split("\t")[3] for line in failures} == rejected
+    assert len(run("failures", "--deferred").stdout.splitlines()) == len(rejected) + len(greylisted)
+
+    second = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert second.stdout.startswith(f"0 new posts, {len(greylisted)} digests sent, 0 failed")
+    counts = sink.by_recipient()
+    assert set(counts) == set(many_subscribers) - rejected
+    assert set(counts.values()) == {1}
+    assert _statuses(run.db) == {"sent": COUNT - len(rejected), "failed": len(rejected)}
+    third = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert third.stdout.startswith("0 new posts, 0 digests sent, 0 failed, 0 deferred")
+
+
+def test_connection_lost_after_data_is_unknown_and_retried_once(
+    run: Cli, smtp_server: SmtpServer, feed_file: Path
+) -> None:
+    lost, fine = "lost@exempelkommun.se", "fine@exempelkommun.se"
+    for address in (lost, fine):
+        run("subscribers", "add", address)
+    smtp_server.sink.drop_after_data = {lost}
+    first = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert first.exit_code == 0, first.output
+    assert "1 digests sent, 0 failed, 0 deferred, 1 unknown" in first.stdout
+    assert smtp_server.sink.by_recipient() == {lost: 1, fine: 1}  # it did arrive
+    second = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert "0 digests sent, 1 failed" in second.stdout  # unknown again: given up
+    third = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert "0 digests sent, 0 failed, 0 deferred, 0 unknown" in third.stdout
+    assert smtp_server.sink.by_recipient() == {lost: 2, fine: 1}
+    assert "outcome unknown twice" in run("failures").stdout
+
+
+def test_connection_dropped_before_data_reconnects_and_defers(
+    run: Cli, smtp_server: SmtpServer, feed_file: Path
+) -> None:
+    flaky, fine = "flaky@exempelkommun.se", "fine@exempelkommun.se"
+    run("subscribers", "add", flaky)
+    run("subscribers", "add", fine)
+    smtp_server.sink.drop_at_rcpt = {flaky}
+    first = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert "1 digests sent, 0 failed, 1 deferred" in first.stdout, first.output
+    assert smtp_server.sink.by_recipient() == {fine: 1}  # the next one went on a new connection
+    smtp_server.sink.drop_at_rcpt = set()
+    second = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert "1 digests sent, 0 failed, 0 deferred" in second.stdout
+    assert smtp_server.sink.by_recipient() == {fine: 1, flaky: 1}
+
+
+def test_removed_subscriber_pending_digest_is_cancelled(
+    run: Cli, smtp_server: SmtpServer, feed_file: Path
+) -> None:
+    gone = "gone@exempelkommun.se"
+    run("subscribers", "add", gone)
+    smtp_server.sink.rcpt_replies = {gone: "452 4.2.2 Mailbox full"}
+    assert "1 deferred" in run("send", "--feed", str(feed_file), env=smtp_server.env).stdout
+    run("subscribers", "remove", gone)
+    smtp_server.sink.rcpt_replies = {}
+    run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert smtp_server.sink.by_recipient() == {}
+    assert _statuses(run.db) == {"cancelled": 1}
