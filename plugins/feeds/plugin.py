@@ -24,7 +24,7 @@ from plugins.posts.plugin import PostsPlugin
 
 from .config import FeedsConfig
 from .items import Topic, absolutize, feed_tag_uri, tag_uri, topics
-from .render import MEDIA_TYPES, RENDERERS, Feed, Item, render_all, select
+from .render import EMPTY_SITEMAP, MEDIA_TYPES, RENDERERS, Feed, Item, render_all, select
 
 log = get_plugin_logger(__name__)
 
@@ -65,13 +65,18 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         authors = getattr(self.blog, "authors", None) or {}
         return {key: author.name for key, author in authors.items()}
 
+    def _path(self, name: str, fmt: str) -> str:
+        return f"{self.config.feeds_dir}/{name}{RENDERERS[fmt][0]}"
+
     def _href(self, name: str, fmt: str) -> str:
-        return f"{self.site_url}{self.config.feeds_dir}/{name}{RENDERERS[fmt][0]}"
+        return self.site_url + self._path(name, fmt)
 
     def _links(self, name: str, label: str) -> list[dict[str, str]]:
+        # Site-relative: the template makes them relative to each page, so discovery works
+        # wherever the site is served, `mkdocs serve` included.
         return [
             {"type": MEDIA_TYPES[fmt], "title": f"{label} ({_FORMAT_TITLES[fmt]})",
-             "href": self._href(name, fmt)}
+             "href": self._path(name, fmt)}
             for fmt in RENDERERS
         ]
 
@@ -156,6 +161,11 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         for name, rendered in feeds:
             for fmt, body in render_all(rendered).items():
                 write_atomically(out / f"{name}{RENDERERS[fmt][0]}", body)
+        # Material's JavaScript treats every <link rel="alternate"> as a language version and
+        # fetches sitemap.xml beside it; an empty one in each feed folder saves every page
+        # view a 404.
+        for folder in {out} | {(out / name).parent for name, _feed in feeds}:
+            write_atomically(folder / "sitemap.xml", EMPTY_SITEMAP)
         log.info("Wrote %d feeds in %s/", len(feeds) * len(RENDERERS), self.config.feeds_dir)
 
 

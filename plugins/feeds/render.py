@@ -224,6 +224,14 @@ RENDERERS: dict[str, tuple[str, Callable[[Feed], bytes]]] = {
 """Format name -> (file suffix, renderer)."""
 
 
+def _empty_sitemap() -> bytes:
+    return _serialize(etree.Element("urlset", nsmap={None: "http://www.sitemaps.org/schemas/sitemap/0.9"}))
+
+
+EMPTY_SITEMAP = _empty_sitemap()
+"""A sitemap without URLs (see the feed plugin for why it is written)."""
+
+
 def render_all(feed: Feed) -> dict[str, bytes]:
     """Every format of ``feed``, by format name."""
     return {name: render(feed) for name, (_suffix, render) in RENDERERS.items()}
