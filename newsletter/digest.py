@@ -6,18 +6,21 @@ autoescape for HTML, css-inline for mail clients, and the ``email`` package for 
 
 from __future__ import annotations
 
+import binascii
 import email.policy
 import email.utils
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from functools import cache
+from functools import cache, lru_cache
 
 import css_inline
 import jinja2
 from babel.dates import format_date, format_datetime
+from markupsafe import escape
 
 from newsletter.feed import STOCKHOLM, Entry
 from newsletter.headers import header_safe, unsubscribe_token
@@ -28,6 +31,7 @@ UNCATEGORISED = "Övrigt"
 # Urgent kinds first; other categories follow alphabetically, "Övrigt" last.
 CATEGORY_ORDER = ("Driftstörning", "Säkerhet", "Planerad ändring", "Nytt system", "Tips")
 EN_DASH = "\u2013"
+
 POLICY = email.policy.SMTP.clone(max_line_length=78)
 
 
@@ -172,6 +176,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,
     )
 
 
@@ -180,20 +185,57 @@ def _inliner() -> css_inline.CSSInliner:
     return css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 
-def render(digest: Digest, recipient: Recipient, settings: MailSettings) -> tuple[str, str]:
-    """The plain-text and the HTML body (CSS inlined) of a digest for one recipient."""
+# Stand-ins for each recipient's name and unsubscribe link, random per process so that no feed
+# text can contain them: the digest is rendered and inlined once for all who get the same posts.
+_MARK = secrets.token_hex(8)
+NAME_MARK = f"namn{_MARK}"
+LINK_MARK = f"lank{_MARK}"
+TEXT_BODY_MARK = f"text{_MARK}"
+HTML_BODY_MARK = f"html{_MARK}"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A digest rendered by the templates with marks where each recipient's values go."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def render_shared(digest: Digest, settings: MailSettings, *, with_name: bool) -> Rendered:
+    """Render and inline a digest once for every recipient with (or without) a name."""
     context = {
         "digest": digest,
         "list_name": LIST_NAME,
-        "name": recipient.name,
-        "unsubscribe_link": settings.unsubscribe_link(recipient.subscriber_id),
+        "name": NAME_MARK if with_name else "",
+        "unsubscribe_link": LINK_MARK if settings.unsubscribe_url else None,
         "unsubscribe_mailto": settings.unsubscribe_mailto,
         "unsubscribe_mailto_uri": settings.unsubscribe_mailto_uri,
     }
     environment = _environment()
     text = environment.get_template("digest.txt").render(context)
     html = environment.get_template("digest.html").render(context)
-    return text, _inliner().inline(html)
+    return Rendered(digest.subject, text, _inliner().inline(html))
+
+
+def personalise(
+    rendered: Rendered, recipient: Recipient, settings: MailSettings
+) -> tuple[str, str]:
+    """The text and HTML body for one recipient; values are escaped for HTML as Jinja would."""
+    name = recipient.name
+    link = settings.unsubscribe_link(recipient.subscriber_id) or ""
+    text = rendered.text.replace(NAME_MARK, name).replace(LINK_MARK, link)
+    html = rendered.html.replace(NAME_MARK, str(escape(name))).replace(
+        LINK_MARK, str(escape(link))
+    )
+    return text, html
+
+
+def render(digest: Digest, recipient: Recipient, settings: MailSettings) -> tuple[str, str]:
+    """The plain-text and the HTML body (CSS inlined) of a digest for one recipient."""
+    shared = render_shared(digest, settings, with_name=bool(recipient.name))
+    return personalise(shared, recipient, settings)
 
 
 def message_id(settings: MailSettings, edition_id: int, subscriber_id: int) -> str:
@@ -202,31 +244,85 @@ def message_id(settings: MailSettings, edition_id: int, subscriber_id: int) -> s
     return f"<nyhetsbrev.{edition_id}.{subscriber_id}.{settings.install_id}@{domain}>"
 
 
+def _quoted_printable(content: str) -> bytes:
+    # binascii's encoder is C; the email package's own is Python and was most of the time
+    # spent per message.  CRLF input makes it emit CRLF lines and "=\r\n" soft breaks.
+    crlf = content.replace("\r\n", "\n").replace("\n", "\r\n")
+    return binascii.b2a_qp(crlf.encode("utf-8"), istext=True).rstrip(b"\r\n")
+
+
+def _unsubscribe_header(links: list[str]) -> bytes:
+    # Folded by hand between the <...> items: the email package would turn a long URL into
+    # RFC 2047 encoded words, which no mail client reads in this header.
+    for link in links:
+        if not link.isascii() or any(c in link for c in "<>, \t\r\n"):
+            raise ValueError(f"unsafe List-Unsubscribe link: {link!r}")
+    return b"List-Unsubscribe: " + ",\r\n ".join(f"<{link}>" for link in links).encode() + b"\r\n"
+
+
+@lru_cache(maxsize=64)
+def _header(name: str, value: str) -> bytes:
+    return POLICY.fold_binary(name, POLICY.header_factory(name, value))
+
+
+class MessageTemplate:
+    """One digest's message, built by the email package once for everybody who gets it.
+
+    Each recipient's copy adds the personal headers (To, Date, Message-ID, List-Unsubscribe)
+    and puts their quoted-printable bodies where the template has marks.  The boundary the
+    email package chose cannot occur in a body: quoted-printable writes every "=" as "=3D".
+    """
+
+    def __init__(self, rendered: Rendered, settings: MailSettings) -> None:
+        self.rendered = rendered
+        self.settings = settings
+        skeleton = EmailMessage(policy=POLICY)
+        skeleton["From"] = settings.sender
+        skeleton["Subject"] = header_safe(rendered.subject)
+        skeleton["List-Id"] = f"{LIST_NAME} <{header_safe(settings.list_id)}>"
+        if settings.unsubscribe_url:
+            skeleton["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        skeleton["Auto-Submitted"] = "auto-generated"
+        skeleton["Precedence"] = "list"
+        skeleton["MIME-Version"] = "1.0"
+        skeleton["Content-Type"] = "multipart/alternative"
+        for subtype, mark in (("plain", TEXT_BODY_MARK), ("html", HTML_BODY_MARK)):
+            part = EmailMessage(policy=POLICY)
+            part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+            part["Content-Transfer-Encoding"] = "quoted-printable"
+            part.set_payload(mark)
+            skeleton.attach(part)
+        self.head, self.body = skeleton.as_bytes().split(b"\r\n\r\n", 1)
+
+    def message(self, recipient: Recipient, edition_id: int, now: datetime) -> bytes:
+        """The complete message for one recipient, CRLF line ends, ready for SMTP."""
+        settings = self.settings
+        text, html = personalise(self.rendered, recipient, settings)
+        to = Address(header_safe(recipient.name), addr_spec=header_safe(recipient.email))
+        links = [settings.unsubscribe_mailto_uri]
+        https_link = settings.unsubscribe_link(recipient.subscriber_id)
+        if https_link:
+            links.insert(0, https_link)
+        personal = b"".join((
+            POLICY.fold_binary("To", POLICY.header_factory("To", str(to))),
+            _header("Date", email.utils.format_datetime(now.astimezone(STOCKHOLM))),
+            POLICY.fold_binary("Message-ID", POLICY.header_factory(
+                "Message-ID", message_id(settings, edition_id, recipient.subscriber_id))),
+            _unsubscribe_header(links),
+        ))
+        body = self.body.replace(TEXT_BODY_MARK.encode(), _quoted_printable(text), 1).replace(
+            HTML_BODY_MARK.encode(), _quoted_printable(html), 1
+        )
+        return b"".join((personal, self.head, b"\r\n\r\n", body))
+
+
 def build_message(
     digest: Digest,
     recipient: Recipient,
     settings: MailSettings,
     edition_id: int,
     now: datetime,
-) -> EmailMessage:
+) -> bytes:
     """The MIME message: multipart/alternative, text then HTML, both quoted-printable."""
-    text, html = render(digest, recipient, settings)
-    message = EmailMessage(policy=POLICY)
-    message["From"] = settings.sender
-    message["To"] = Address(header_safe(recipient.name), addr_spec=header_safe(recipient.email))
-    message["Subject"] = header_safe(digest.subject)
-    message["Date"] = email.utils.format_datetime(now.astimezone(STOCKHOLM))
-    message["Message-ID"] = message_id(settings, edition_id, recipient.subscriber_id)
-    message["List-Id"] = f"{LIST_NAME} <{header_safe(settings.list_id)}>"
-    links = [f"<{settings.unsubscribe_mailto_uri}>"]
-    https_link = settings.unsubscribe_link(recipient.subscriber_id)
-    if https_link:
-        links.insert(0, f"<{header_safe(https_link)}>")
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["List-Unsubscribe"] = ", ".join(links)
-    message["Auto-Submitted"] = "auto-generated"
-    message["Precedence"] = "list"
-    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    return message
-
+    rendered = render_shared(digest, settings, with_name=bool(recipient.name))
+    return MessageTemplate(rendered, settings).message(recipient, edition_id, now)

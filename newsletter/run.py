@@ -11,7 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from newsletter.digest import Digest, MailSettings, Recipient, build_digest, build_message
+from newsletter.digest import (
+    MailSettings,
+    MessageTemplate,
+    Recipient,
+    build_digest,
+    render_shared,
+)
 from newsletter.feed import Entry, parse_feed
 from newsletter.fetch import fetch
 from newsletter.store import Delivery, Edition, Status, Store
@@ -115,28 +121,39 @@ class Composer:
     store: Store
     settings: MailSettings
     _editions: dict[int, Edition] = field(default_factory=dict)
-    _digests: dict[tuple[int, frozenset[str]], Digest | None] = field(default_factory=dict)
+    _templates: dict[tuple[int, frozenset[str], bool], MessageTemplate | None] = field(
+        default_factory=dict
+    )
 
-    def digest(self, delivery: Delivery) -> tuple[Edition, Digest | None]:
-        """The delivery's edition and its digest, None when none of its posts is wanted."""
-        edition = self._editions.get(delivery.edition_id)
-        if edition is None:
-            edition = self._editions[delivery.edition_id] = self.store.edition(delivery.edition_id)
-        key = (delivery.edition_id, delivery.topic_keys)
-        if key not in self._digests:
+    def template(self, delivery: Delivery) -> MessageTemplate | None:
+        """The message template for the delivery's posts, None when none of them is wanted.
+
+        Rendering, CSS inlining and MIME structure are done once per edition and topic set.
+        """
+        key = (delivery.edition_id, delivery.topic_keys, bool(delivery.name))
+        if key not in self._templates:
+            edition = self._editions.get(delivery.edition_id)
+            if edition is None:
+                edition = self.store.edition(delivery.edition_id)
+                self._editions[delivery.edition_id] = edition
             entries = relevant(edition.entries, delivery.topic_keys)
-            self._digests[key] = build_digest(entries, edition.created_at) if entries else None
-            if len(self._digests) > 1024:  # topic combinations are few; bound them anyway
-                self._digests.pop(next(iter(self._digests)))
-        return edition, self._digests[key]
+            template = None
+            if entries:
+                digest = build_digest(entries, edition.created_at)
+                rendered = render_shared(digest, self.settings, with_name=bool(delivery.name))
+                template = MessageTemplate(rendered, self.settings)
+            if len(self._templates) >= 1024:  # topic combinations are few; bound them anyway
+                self._templates.pop(next(iter(self._templates)))
+            self._templates[key] = template
+        return self._templates[key]
 
     def message(self, delivery: Delivery, now: datetime) -> bytes | None:
         """The message for one delivery as bytes ready for SMTP, or None if there is nothing."""
-        edition, digest = self.digest(delivery)
-        if digest is None:
+        template = self.template(delivery)
+        if template is None:
             return None
         recipient = Recipient(delivery.subscriber_id, delivery.email, delivery.name)
-        return build_message(digest, recipient, self.settings, edition.id, now).as_bytes()
+        return template.message(recipient, delivery.edition_id, now)
 
 
 def delivery_key(delivery: Delivery) -> str:

@@ -103,8 +103,11 @@ def _parse(raw: bytes) -> email.message.EmailMessage:
 def test_message_structure_and_headers() -> None:
     digest = build_digest([entry("åäö", title="Ändring på gång: åäö <b>fet</b>")], NOW)
     raw = build_message(digest, Recipient(7, "anna@exempelkommun.se", "Anna Åström"),
-                        SETTINGS, 3, NOW).as_bytes()
-    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+                        SETTINGS, 3, NOW)
+    head, body = raw.split(b"\r\n\r\n", 1)
+    assert max(len(line) for line in body.split(b"\r\n")) <= 76  # quoted-printable
+    assert max(len(line) for line in head.split(b"\r\n")) <= 998  # a URL is not folded
+    assert b"\n" not in raw.replace(b"\r\n", b"")  # CRLF only
     raw.decode("ascii")  # quoted-printable and encoded words: no raw 8-bit
     message = _parse(raw)
     assert message.get_content_type() == "multipart/alternative"
@@ -131,15 +134,15 @@ def test_message_structure_and_headers() -> None:
 def test_resend_has_the_same_message_id() -> None:
     digest = build_digest([entry("a")], NOW)
     recipient = Recipient(7, "anna@exempelkommun.se")
-    first = build_message(digest, recipient, SETTINGS, 3, NOW)
-    again = build_message(digest, recipient, SETTINGS, 3, NOW + timedelta(hours=5))
+    first = _parse(build_message(digest, recipient, SETTINGS, 3, NOW))
+    again = _parse(build_message(digest, recipient, SETTINGS, 3, NOW + timedelta(hours=5)))
     assert first["Message-ID"] == again["Message-ID"]
 
 
 def test_no_header_injection_through_a_name() -> None:
     digest = build_digest([entry("a")], NOW)
     evil = Recipient(7, "anna@exempelkommun.se", "Anna\r\nBcc: victim@example.org\r\nX: y")
-    message = _parse(build_message(digest, evil, SETTINGS, 3, NOW).as_bytes())
+    message = _parse(build_message(digest, evil, SETTINGS, 3, NOW))
     assert message["Bcc"] is None and message["X"] is None
     assert "victim@example.org" in str(message["To"])  # harmless text inside the display name
     assert header_safe("a\r\nb\x00c\u2028d") == "a b c d"
