@@ -155,10 +155,11 @@ def feed_names(expected: Expected) -> list[str]:
 
 
 def feed_files(site: Path) -> dict[str, Path]:
-    """Every file under the site's feeds/, by its path relative to feeds/."""
+    """Every feed file (any of the three formats) under the site's feeds/, by its path
+    relative to feeds/."""
     root = site / "feeds"
     return {path.relative_to(root).as_posix(): path for path in sorted(root.rglob("*"))
-            if path.is_file()}
+            if path.is_file() and path.name.endswith(tuple(FORMATS.values()))}
 
 
 def parse(path: Path) -> feedparser.FeedParserDict:

@@ -39,6 +39,14 @@ def test_feed_folder_holds_exactly_the_documented_feeds(
     assert set(feeds) == wanted
 
 
+def test_feed_folder_holds_nothing_else_but_empty_sitemaps(built_site: Path) -> None:
+    # The plugin writes an empty sitemap.xml per folder for Material's language switcher.
+    root = built_site / "feeds"
+    others = [path for path in root.rglob("*") if path.is_file()
+              and not path.name.endswith(tuple(FORMATS.values()))]
+    assert {path.name for path in others} <= {"sitemap.xml"}
+
+
 def test_topic_feed_paths_are_lowercase_ascii_slugs(feeds: dict[str, Path]) -> None:
     for name in ("category/planerad-andring", "audience/vard-och-omsorg", "news-archive"):
         assert f"{name}.rss.xml" in feeds
