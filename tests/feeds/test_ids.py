@@ -15,8 +15,8 @@ from .support import Expected, all_ids, expected_for, feed_bytes, json_feed, pos
 OTHER_SITE_URL = "http://annan-adress.example.test/intranat/"
 
 
-def build(project: Path, site: Path, **env: str) -> Path:
-    result = run_build(project, site, **env)
+def build(project: Path, site: Path, site_url: str = SITE_URL) -> Path:
+    result = run_build(project, site, SITE_URL=site_url)
     assert result.returncode == 0, result.output
     return result.site
 
@@ -63,7 +63,7 @@ def test_ids_survive_a_retitle_an_edit_and_a_new_date(project: Path, tmp_path: P
 
 def test_ids_do_not_depend_on_the_site_address(built_site: Path, tmp_path: Path) -> None:
     # `mkdocs serve` and a move to another server change site_url; ids must not follow.
-    elsewhere = build(REPO, tmp_path / "elsewhere", SITE_URL=OTHER_SITE_URL)
+    elsewhere = build(REPO, tmp_path / "elsewhere", site_url=OTHER_SITE_URL)
     assert all_ids(elsewhere) == all_ids(built_site)
     assert all(ids for name, ids in all_ids(built_site).items() if name.startswith("news"))
     moved = json_feed(elsewhere / "feeds" / "news.json")

@@ -59,15 +59,16 @@ def make_feed(*items: Item) -> Feed:
         extension_about="http://intranet.exempelby.test/it/guides/prenumerera-pa-nyheter/")
 
 
+WINDOW = Window(datetime(2026, 12, 11, 18, 0, tzinfo=STOCKHOLM),
+                datetime(2026, 12, 13, 18, 0, tzinfo=STOCKHOLM))
+ACTION = Action(date(2026, 12, 11), "Logga ut <före> kl. 18 & spara")
 FULL = make_post(
     "serverflytt", title='Servrar <flyttar> & "stänger" 🎉',
     date=datetime(2026, 11, 26, 10, 0, tzinfo=STOCKHOLM),
     updated=datetime(2026, 11, 27, 14, 0, tzinfo=STOCKHOLM),
     categories=("Planerad ändring", "Tips"), audience=("skola", "alla"),
     services=("Filserver", "Teams"), status=Status.PLANNED,
-    window=Window(datetime(2026, 12, 11, 18, 0, tzinfo=STOCKHOLM),
-                  datetime(2026, 12, 13, 18, 0, tzinfo=STOCKHOLM)),
-    action=Action(date(2026, 12, 11), "Logga ut <före> kl. 18 & spara"),
+    window=WINDOW, action=ACTION,
 )
 MINIMAL = make_post("tips-om-teams")
 FEED = make_feed(make_item(FULL), make_item(MINIMAL, authors=()))
@@ -196,7 +197,7 @@ def test_rss_items() -> None:
     root = etree.fromstring(render_rss(FEED))
     pub_dates = root.xpath("channel/item/pubDate/text()")
     assert parsedate_to_datetime(pub_dates[0]) == FULL.date
-    assert full.itc_action == {"by": "2026-12-11", "what": FULL.action.what}
+    assert full.itc_action == {"by": "2026-12-11", "what": ACTION.what}
     assert full.itc_audience == "skola;alla"
     assert "itc_window" not in minimal and "itc_services" not in minimal
 
@@ -216,7 +217,7 @@ def test_atom_entries() -> None:
     assert full.title == FULL.title and full.title_detail.type == "text/plain"
     assert full.content[0].type == "text/html"
     assert full.content[0].value == "<p>Text om serverflytt &amp; mer.</p>"
-    assert datetime.fromisoformat(full.itc_window["start"]) == FULL.window.start
+    assert datetime.fromisoformat(full.itc_window["start"]) == WINDOW.start
     assert full.published == "2026-11-26T10:00:00+01:00"
     assert full.updated == "2026-11-27T14:00:00+01:00"
     assert minimal.updated == minimal.published  # updated falls back to the date
