@@ -103,6 +103,15 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         context["feed_links"] = links  # type: ignore[typeddict-unknown-key]
         return context
 
+    def on_template_context(
+        self, context: TemplateContext, *, template_name: str, config: MkDocsConfig
+    ) -> TemplateContext:
+        # Static templates such as 404.html get no page context; they link the main feeds.
+        if self.config.enabled:
+            links = self._links("news", self.config.title or config.site_name)
+            context["feed_links"] = links  # type: ignore[typeddict-unknown-key]
+        return context
+
     @staticmethod
     def _topic_name(topic: Topic) -> str:
         return f"{topic.kind}/{topic.slug}"

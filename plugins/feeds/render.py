@@ -14,6 +14,7 @@ Change metadata travels in every format (see README, "Feed format"):
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -131,7 +132,9 @@ def render_rss(feed: Feed) -> bytes:
             _sub(entry, f"{{{DC_NS}}}creator", author)
         for category in post.categories:
             _sub(entry, "category", category)
-        _sub(entry, "description", post.description)
+        # RSS readers take <description> as HTML; the summary is plain text, so a '<Word>' in
+        # it must reach them as text.
+        _sub(entry, "description", html.escape(post.description, quote=False))
         _sub(entry, f"{{{CONTENT_NS}}}encoded", item.content_html)
         _change_elements(entry, post)
     return _serialize(rss)
