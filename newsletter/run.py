@@ -22,7 +22,7 @@ from newsletter.feed import Entry, parse_feed
 from newsletter.fetch import fetch
 from newsletter.store import Delivery, Edition, Status, Store
 from newsletter.subscribers import relevant
-from newsletter.transport import Outcome, Transport
+from newsletter.transport import Outcome, Pending, Result, Transport
 
 log = logging.getLogger(__name__)
 
@@ -168,21 +168,37 @@ def deliver(
     *,
     on_each: Callable[[Status], None] | None = None,
 ) -> Tally:
-    """Send every open delivery, recording each outcome the moment it is known."""
+    """Send every open delivery, recording each outcome the moment it is known.
+
+    The next message is built while the server is still answering the previous one; that
+    answer is recorded before the next message goes out, so at most one is ever in flight.
+    """
     composer = Composer(store, settings)
     tally = Tally()
     envelope_from = settings.sender.addr_spec
-    for delivery in store.open_deliveries():
-        message = composer.message(delivery, datetime.now(UTC)) if delivery.active else None
-        if message is None:
-            status = store.mark(delivery, Status.CANCELLED)
-        else:
-            result = transport.send(envelope_from, delivery.email, message, delivery_key(delivery))
-            if result.outcome is not Outcome.SENT:
-                log.warning("%s to %s: %s", result.outcome, delivery.email, result.detail)
-            status = store.mark(delivery, _STATUS[result.outcome],
-                                "" if result.outcome is Outcome.SENT else result.detail)
+
+    def record(delivery: Delivery, result: Result) -> None:
+        if result.outcome is not Outcome.SENT:
+            log.warning("%s to %s: %s", result.outcome, delivery.email, result.detail)
+        detail = "" if result.outcome is Outcome.SENT else result.detail
+        status = store.mark(delivery, _STATUS[result.outcome], detail)
         tally.add(status)
         if on_each is not None:
             on_each(status)
+
+    in_flight: tuple[Delivery, Pending] | None = None
+    for delivery in store.open_deliveries():
+        message = composer.message(delivery, datetime.now(UTC)) if delivery.active else None
+        if in_flight is not None:
+            record(in_flight[0], in_flight[1]())
+            in_flight = None
+        if message is None:
+            tally.add(store.mark(delivery, Status.CANCELLED))
+            if on_each is not None:
+                on_each(Status.CANCELLED)
+            continue
+        pending = transport.begin(envelope_from, delivery.email, message, delivery_key(delivery))
+        in_flight = (delivery, pending)
+    if in_flight is not None:
+        record(in_flight[0], in_flight[1]())
     return tally

@@ -15,6 +15,7 @@ import re
 import smtplib
 import ssl
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -47,11 +48,19 @@ class Result:
     detail: str = ""
 
 
+# The outcome of an attempt that may still be waiting for the server's last answer.
+Pending = Callable[[], Result]
+
+
 class Transport(Protocol):
     """Where messages go."""
 
-    def send(self, sender: str, recipient: str, message: bytes, key: str) -> Result:
-        """Try to hand over one message for one recipient; ``key`` names the delivery."""
+    def begin(self, sender: str, recipient: str, message: bytes, key: str) -> Pending:
+        """Hand over one message for one recipient; ``key`` names the delivery.
+
+        Returns a function that waits for and gives the outcome, so that the caller can build
+        the next message while the server is still taking this one.
+        """
         ...
 
     def close(self) -> None:
@@ -169,10 +178,15 @@ class SmtpTransport:
         return Result(Outcome.FAILED, answer)
 
     def send(self, sender: str, recipient: str, message: bytes, key: str) -> Result:
+        """Hand over one message and wait for the outcome."""
+        return self.begin(sender, recipient, message, key)()
+
+    def begin(self, sender: str, recipient: str, message: bytes, key: str) -> Pending:
         """MAIL, RCPT, DATA step by step, so that a lost connection is placed exactly.
 
         A drop or a 421 before the data is complete is retried once on a new connection
         (servers close idle or long-used connections); after that the delivery is deferred.
+        The returned function reads the answer to the data.
         """
         data = _LEADING_DOT.sub(b"..", message)
         if not data.endswith(b"\r\n"):
@@ -180,7 +194,6 @@ class SmtpTransport:
         data += b".\r\n"
         for attempt in (1, 2):
             smtp = self._connection()
-            data_sent = False
             try:
                 code, answer = smtp.mail(sender)
                 if code == 250:
@@ -191,23 +204,30 @@ class SmtpTransport:
                     code, answer = smtp.docmd("DATA")
                 if code == 354:
                     smtp.send(data)
-                    data_sent = True
-                    code, answer = smtp.getreply()
-                    if code == 250:
-                        return Result(Outcome.SENT, _answer(code, answer))
+                    return lambda: self._data_answer(smtp)
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 self._drop()
-                if data_sent:
-                    return Result(Outcome.UNKNOWN, f"connection lost after the data: {exc}")
                 if attempt == 1:
                     log.info("SMTP connection lost before the data (%s); reconnecting", exc)
                     continue
-                return Result(Outcome.DEFERRED, f"connection lost before the data: {exc}")
-            if code == 421 and not data_sent and attempt == 1:
+                result = Result(Outcome.DEFERRED, f"connection lost before the data: {exc}")
+                return lambda: result
+            if code == 421 and attempt == 1:
                 self._drop()
                 continue
-            return self._refused(smtp, code, answer)
+            result = self._refused(smtp, code, answer)
+            return lambda: result
         raise AssertionError("unreachable")
+
+    def _data_answer(self, smtp: smtplib.SMTP) -> Result:
+        try:
+            code, answer = smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            return Result(Outcome.UNKNOWN, f"connection lost after the data: {exc}")
+        if code == 250:
+            return Result(Outcome.SENT, _answer(code, answer))
+        return self._refused(smtp, code, answer)
 
 
 class OutboxTransport:
@@ -225,6 +245,11 @@ class OutboxTransport:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def begin(self, sender: str, recipient: str, message: bytes, key: str) -> Pending:
+        """Write the message at once; the file is complete or absent, never half-written."""
+        result = self.send(sender, recipient, message, key)
+        return lambda: result
 
     def send(self, sender: str, recipient: str, message: bytes, key: str) -> Result:
         """Write the message; the file is complete or absent, never half-written."""

@@ -155,3 +155,16 @@ def test_unsubscribe_token_is_signed() -> None:
     tampered = unsubscribe_token("s3cret", 43)[:11] + token[11:]
     assert verify_unsubscribe_token("s3cret", tampered) is None
     assert verify_unsubscribe_token("s3cret", "not a token!") is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Anna Åström", 'Bertil "B" Öberg, IT', "Carl, Jr.", "",
+     "Ett mycket långt namn med många åäö tecken som inte får plats i ett kodat ord ÅÄÖ"],
+)
+def test_to_header_round_trips(name: str) -> None:
+    raw = build_message(build_digest([entry("a")], NOW), Recipient(7, "x@exempelkommun.se", name),
+                        SETTINGS, 3, NOW)
+    to = _parse(raw)["To"]
+    assert to.addresses[0].display_name == name
+    assert to.addresses[0].addr_spec == "x@exempelkommun.se"

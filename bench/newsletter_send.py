@@ -1,0 +1,224 @@
+"""Benchmark of ``newsletter send`` against a plain smtplib baseline (a script, not a test).
+
+A discarding aiosmtpd sink runs in its own process on 127.0.0.1.  For each size, the baseline
+sends that many copies of one prebuilt digest with smtplib on one connection; then the real
+``newsletter send`` (a subprocess: fetch over HTTP, plan in SQLite, compose, send, record) sends
+one digest to each of that many subscribers.  Then the same ``send`` runs again and gets a 304.
+
+    python bench/newsletter_send.py                  # 10,000 and 100,000 subscribers
+    python bench/newsletter_send.py --sizes 2000     # a quick look
+
+Goals (issue 4): throughput >= 80 % of the baseline, peak memory at the largest size within
+1.5x of the smallest, a run with nothing new under 1 second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from newsletter.digest import (  # noqa: E402
+    MailSettings,
+    MessageTemplate,
+    Recipient,
+    build_digest,
+    render_shared,
+)
+from newsletter.feed import parse_feed  # noqa: E402
+from newsletter.store import Store  # noqa: E402
+from newsletter.subscribers import Subscriber  # noqa: E402
+from tests.newsletter.feedwriter import Post, rss  # noqa: E402
+
+SENDER = "it-nyheter@exempelkommun.se"
+TOPICS = ((), ("skola",), ("förvaltning",), ("vård och omsorg", "Säkerhet"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_sink(port: int) -> None:
+    """The sink process: accept everything, keep nothing."""
+    from aiosmtpd.controller import Controller
+
+    class Discard:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            return "250 OK"
+
+    controller = Controller(Discard(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        controller.stop()
+
+
+def wait_for_port(port: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.recv(100)
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the SMTP sink did not start")
+
+
+def posts() -> list[Post]:
+    now = datetime.now(UTC)
+    return [
+        Post("flytt", "Flytt till nytt datacenter", now - timedelta(days=1),
+             categories=("Planerad ändring",), audiences=("skola", "förvaltning"),
+             summary="Alla servrar flyttar till det nya datacentret. " * 4,
+             window=(now + timedelta(days=6), now + timedelta(days=6, hours=12))),
+        Post("natfiske", "Varning för nätfiske", now - timedelta(days=2), categories=("Säkerhet",),
+             audiences=("alla",), summary="Var försiktig med länkar i mejl. " * 5),
+        Post("app", "Ny app för hemtjänsten", now - timedelta(days=3),
+             categories=("Nytt system",), audiences=("vård och omsorg",),
+             summary="Appen ersätter pappersrutinerna. " * 5),
+        Post("tips", "Kortkommandon i Teams", now - timedelta(days=4), categories=("Tips",),
+             audiences=("alla",), summary="Spara tid med tangentbordet. " * 5),
+    ]
+
+
+def serve_feed(body: bytes) -> tuple[ThreadingHTTPServer, str]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if self.headers.get("If-None-Match") == '"bench"':
+                self.send_response(304)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("ETag", '"bench"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/feeds/news.rss.xml"
+
+
+def prebuilt_message(body: bytes) -> bytes:
+    """One real digest, as the baseline's message."""
+    settings = MailSettings(Address("Nytt från IT", "it-nyheter", "exempelkommun.se"),
+                            "bench000", "nytt-fran-it.exempelkommun.se", SENDER)
+    digest = build_digest(parse_feed(body), datetime.now(UTC))
+    template = MessageTemplate(render_shared(digest, settings, with_name=True), settings)
+    return template.message(Recipient(1, "p0@exempelkommun.se", "Person 0"), 1,
+                            datetime.now(UTC))
+
+
+def run_baseline(port: int, count: int, message: bytes) -> None:
+    """Child process: send ``count`` copies over one connection; prints the seconds taken."""
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for n in range(count):
+            smtp.sendmail(SENDER, [f"p{n}@exempelkommun.se"], message)
+    print(time.perf_counter() - started)
+
+
+def measured(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in KiB and stdout of a child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    assert process.stdout and process.stderr
+    out = process.stdout.read().decode()
+    err = process.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command} failed: {err}")
+    return elapsed, usage.ru_maxrss, out
+
+
+def make_database(path: Path, count: int) -> None:
+    with Store(path) as store, store.transaction():
+        for n in range(count):
+            store.upsert_subscriber(
+                Subscriber(f"p{n}@exempelkommun.se", f"Person {n}", TOPICS[n % len(TOPICS)]),
+                reactivate=False,
+            )
+
+
+def bench(size: int, port: int, work: Path, feed_url: str) -> dict[str, float]:
+    env = {**os.environ, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
+           "SMTP_SECURITY": "none", "NEWSLETTER_FROM": SENDER}
+    baseline, _, out = measured(
+        [sys.executable, __file__, "--baseline", str(port), str(size)], env
+    )
+    baseline = float(out.strip())
+    db = work / f"bench-{size}.db"
+    make_database(db, size)
+    command = [sys.executable, "-m", "newsletter", "--db", str(db), "send", "--feed", feed_url]
+    ours, rss_kib, summary = measured(command, env)
+    idle, _, idle_summary = measured(command, env)
+    assert summary.startswith(f"4 new posts, {size} digests sent"), summary
+    assert idle_summary.startswith("0 new posts, 0 digests sent"), idle_summary
+    return {"size": size, "baseline": baseline, "ours": ours, "rss": rss_kib, "idle": idle}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--baseline", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.sink:
+        run_sink(args.sink)
+        return
+    body = rss(posts())
+    if args.baseline:
+        run_baseline(args.baseline[0], args.baseline[1], prebuilt_message(body))
+        return
+
+    port = free_port()
+    sink = subprocess.Popen([sys.executable, __file__, "--sink", str(port)])
+    server, feed_url = serve_feed(body)
+    try:
+        wait_for_port(port)
+        results = []
+        for size in args.sizes:
+            with tempfile.TemporaryDirectory(prefix="newsletter-bench-") as work:
+                result = bench(size, port, Path(work), feed_url)
+            results.append(result)
+            print(
+                f"{size:>7} subscribers: baseline {size / result['baseline']:6.0f} msg/s, "
+                f"newsletter {size / result['ours']:6.0f} msg/s "
+                f"({result['baseline'] / result['ours']:.0%} of baseline), "
+                f"peak RSS {result['rss'] / 1024:.0f} MiB, 304 run {result['idle']:.2f} s",
+                flush=True,
+            )
+        if len(results) > 1:
+            print(f"peak memory {results[-1]['size']} vs {results[0]['size']}: "
+                  f"{results[-1]['rss'] / results[0]['rss']:.2f}x")
+    finally:
+        server.shutdown()
+        sink.terminate()
+        sink.wait()
+
+
+if __name__ == "__main__":
+    main()
