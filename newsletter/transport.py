@@ -196,6 +196,13 @@ class SmtpTransport:
             smtp = self._connection()
             try:
                 code, answer = smtp.mail(sender)
+                if code >= 500:
+                    # A refused sender (or "530 authentication required") fails every
+                    # recipient alike: stop the run and keep the deliveries for the next one.
+                    self._drop()
+                    raise SmtpError(
+                        f"{self.config.host} refuses the sender {sender}: {_answer(code, answer)}"
+                    )
                 if code == 250:
                     # smtplib.sendmail would report a refused recipient in its return value
                     # instead of raising; checking each reply ourselves covers that case too.

@@ -123,3 +123,35 @@ def test_removed_subscriber_pending_digest_is_cancelled(
     run("send", "--feed", str(feed_file), env=smtp_server.env)
     assert smtp_server.sink.by_recipient() == {}
     assert _statuses(run.db) == {"cancelled": 1}
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_login_with_credentials_from_the_environment(run: Cli, feed_file: Path) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from tests.newsletter.testkit import LOCALHOST, MailSink, free_port
+
+    def authenticator(server: object, session: object, envelope: object, mechanism: str,
+                      data: object) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            b"nyhetsbrev", b"hemligt")
+        return AuthResult(success=ok)
+
+    sink = MailSink()
+    port = free_port()
+    controller = Controller(sink, hostname=LOCALHOST, port=port, authenticator=authenticator,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        run("subscribers", "add", "anna@exempelkommun.se")
+        env = {"SMTP_HOST": LOCALHOST, "SMTP_PORT": str(port), "SMTP_SECURITY": "none"}
+        anonymous = run("send", "--feed", str(feed_file), env=env)
+        assert anonymous.exit_code == 5 and "530" in anonymous.stderr  # nobody marked failed
+        assert _statuses(run.db) == {"pending": 1}
+        env |= {"SMTP_USER": "nyhetsbrev", "SMTP_PASSWORD": "hemligt"}
+        right = run("send", "--feed", str(feed_file), env=env)
+        assert right.exit_code == 0, right.output
+        assert sink.by_recipient() == {"anna@exempelkommun.se": 1}
+    finally:
+        controller.stop()
