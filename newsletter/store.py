@@ -73,9 +73,9 @@ CREATE TABLE deliveries (
     sent_at TEXT,
     UNIQUE (edition_id, subscriber_id)
 );
--- Keeps "what is left to send" cheap however many deliveries were ever made.
+-- Keeps "what is left to send" cheap however many deliveries were ever made.  No other index
+-- on status: each one is another page written by the commit that marks a delivery sent.
 CREATE INDEX deliveries_open ON deliveries(id) WHERE status IN ('pending', 'deferred', 'unknown');
-CREATE INDEX deliveries_status ON deliveries(status, edition_id);
 """
 _OPEN = "('pending', 'deferred', 'unknown')"
 
@@ -160,9 +160,12 @@ class Store:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            # One commit per delivery adds a few pages to the WAL each time; checkpoint (and
+            # fsync) every ~16 MB rather than every 4 MB.
+            self.db.execute("PRAGMA wal_autocheckpoint=4000")
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise StateError(f"cannot open database {self.path}: {exc}") from exc
 
     def __enter__(self) -> Store:
