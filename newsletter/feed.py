@@ -198,7 +198,7 @@ def _entry(raw: Any) -> Entry | None:
         return None
     content = raw.get("content") or []
     content_html = nh3.clean(content[0].get("value", "")) if content else ""
-    summary = html_to_text(raw.get("summary", "")) or _first_words(html_to_text(content_html))
+    summary = _text(raw, "summary") or _first_words(html_to_text(content_html))
     return Entry(
         id=entry_id,
         title=clean_text(raw.get("title", "")) or "(utan rubrik)",
@@ -219,6 +219,16 @@ def _entry(raw: Any) -> Entry | None:
         window=_window(entry_id, raw.get("itc_window")),
         action=_action(entry_id, raw.get("itc_action")),
     )
+
+
+def _text(raw: Any, key: str) -> str:
+    # Atom's type="text" (and feedparser's guess for RSS) arrive as plain text, in which
+    # "<Word>" is a word, not a tag; only HTML is stripped of its markup.
+    value = raw.get(key, "")
+    detail = raw.get(f"{key}_detail") or {}
+    if detail.get("type") == "text/plain":
+        return clean_text(value)
+    return html_to_text(value)
 
 
 def _timestamp(parsed: time.struct_time | None) -> datetime | None:

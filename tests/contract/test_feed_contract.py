@@ -64,3 +64,29 @@ def test_contract_covers_the_interesting_fields() -> None:
     assert any(post.window for post in posts)
     assert any(post.action for post in posts)
     assert any(len(post.audience) > 1 for post in posts)
+
+
+def test_text_that_looks_like_markup_survives_every_format() -> None:
+    """Titles and summaries are plain text: '<Enter>', '&' and quotes must arrive as written."""
+    from datetime import datetime
+
+    from plugins.feeds.render import Feed, Item, render_atom, render_rss
+    from plugins.posts.model import STOCKHOLM, Status
+
+    post = Post(
+        source="news/posts/tecken.md", key="tecken", title='Tryck <Enter> & "spara" \N{EN DASH} 😀',
+        date=datetime(2026, 11, 1, 9, 0, tzinfo=STOCKHOLM),
+        description='Spara & stäng <Word> före "fredag".', categories=("Tips",),
+        audience=("alla",), status=Status.DONE,
+    )
+    feed = Feed(
+        id="tag:intranet.exempelby.se,2025:feeds/news", title="IT-nytt", description="Nyheter",
+        site_url=SITE_URL,
+        self_urls={fmt: f"{SITE_URL}feeds/news.{fmt}" for fmt in ("rss", "atom", "json")},
+        author="IT och kommunikation", extension_about=SITE_URL,
+        items=(Item(post, "tag:intranet.exempelby.se,2025:news/tecken",
+                    f"{SITE_URL}news/tecken/", "<p>Text.</p>", ()),),
+    )
+    for render in (render_rss, render_atom):
+        (entry,) = parse_feed(render(feed))
+        assert (entry.title, entry.summary) == (post.title, post.description), render.__name__
