@@ -146,16 +146,21 @@ def build_digest(entries: Iterable[Entry], when: datetime) -> Digest:
     """Lay out the digest: actions soonest first, outages by start, then news by category.
 
     Each post is listed once under its first category; the first two sections repeat the
-    posts that need the reader to act or that interrupt a service.
+    posts that need the reader to act or that interrupt a service, as long as that is still
+    ahead at ``when``: a passed deadline, an ended or cancelled window is news, not a call to act.
     """
     items = tuple(_item(e) for e in sorted(entries, key=lambda e: e.published, reverse=True))
+    today = when.astimezone(STOCKHOLM).date()
     actions = sorted(
-        (i for i in items if i.entry.action),
+        (i for i in items
+         if i.entry.action and (i.entry.action.by is None or i.entry.action.by >= today)),
         key=lambda i: (i.entry.action.by or date.max if i.entry.action else date.max,
                        i.entry.title),
     )
     outages = sorted(
-        (i for i in items if i.entry.window),
+        (i for i in items
+         if i.entry.window and i.entry.status != "inställd"
+         and (i.entry.window.end or i.entry.window.start) > when),
         key=lambda i: i.entry.window.start if i.entry.window else when,
     )
     by_category: dict[str, list[Item]] = {}

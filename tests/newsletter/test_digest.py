@@ -168,3 +168,21 @@ def test_to_header_round_trips(name: str) -> None:
     to = _parse(raw)["To"]
     assert to.addresses[0].display_name == name
     assert to.addresses[0].addr_spec == "x@exempelkommun.se"
+
+
+def test_only_what_is_still_ahead_is_called_to_action_or_announced_as_an_outage() -> None:
+    hour = timedelta(hours=1)
+    posts = [
+        entry("deadline-passed", action=Action("Byt lösenord", (NOW - timedelta(days=2)).date())),
+        entry("deadline-ahead", action=Action("Spara filer", (NOW + timedelta(days=2)).date())),
+        entry("deadline-today", action=Action("Logga ut", NOW.date())),
+        entry("window-over", window=Window(NOW - 5 * hour, NOW - hour), status="klar"),
+        entry("window-now", window=Window(NOW - hour, NOW + hour), status="pågår"),
+        entry("window-cancelled", window=Window(NOW + hour, NOW + 2 * hour), status="inställd"),
+        entry("window-ahead", window=Window(NOW + 3 * hour, NOW + 4 * hour), status="planerad"),
+    ]
+    digest = build_digest(posts, NOW)
+    assert [i.entry.title for i in digest.actions] == ["Deadline-Today", "Deadline-Ahead"]
+    assert [i.entry.title for i in digest.outages] == ["Window-Now", "Window-Ahead"]
+    # Everything is still news.
+    assert len(digest.items) == len(posts)
