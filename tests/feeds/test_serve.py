@@ -123,3 +123,11 @@ def test_a_saved_post_shows_up_in_the_served_feed(served: Server, project: Path)
             assert item["content_html"] == unchanged[item["id"]], item["id"]
     rss = fetch(served.base + "feeds/news.rss.xml")
     assert rss and "Sparad medan servern körde".encode() in rss
+
+
+def test_writers_preview_drafts_and_scheduled_posts_under_serve(served: Server) -> None:
+    """Under `mkdocs serve` drafts and future posts are on the site (not in feeds)."""
+    for draft in ("utkast-nya-skrivare", "framtida-sommaroppettider-servicedesk"):
+        page = fetch(f"{served.base}news/{draft}/")
+        assert page is not None, draft
+    assert not [i for i in served.ids() if "news/utkast-" in i or "news/framtida-" in i]
