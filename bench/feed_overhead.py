@@ -1,0 +1,549 @@
+"""How much the ``intranet-feeds`` plugin adds to building the site (issue 3's benchmark).
+
+Generates, in a temporary folder, a synthetic copy of the site: the real ``mkdocs.yml`` (same
+theme, overrides and plugins; only ``docs_dir`` and the feed plugin differ), the real pages and
+authors, and ``--posts`` news posts with valid front matter, a few paragraphs, a relative link
+and a local image. The folder is a git repository with a few commits, since mkdocs-rss-plugin
+reads dates from ``git log``. Then it builds the site in four modes, each build in a fresh
+``python -m mkdocs build`` process with a fixed SOURCE_DATE_EPOCH, the modes interleaved over
+``--repeat`` rounds:
+
+(a) ``intranet-feeds`` with ``enabled: false``: the baseline;
+(b) ``intranet-feeds`` as configured in mkdocs.yml;
+(c) mkdocs-rss-plugin in its place, dates from front matter and no git;
+(d) mkdocs-rss-plugin in its place, dates from git (its default).
+
+Every build is checked (the feeds it should write are there, with the expected items and
+dates). It prints, per mode, the median wall time and CPU time (user + system, git included),
+each with its overhead over (a), the peak resident memory of the build process, and whether
+the goals of issue 3 hold: (b) adds at most 3 % to (a), and less than mkdocs-rss-plugin in
+either mode. On a shared or virtual machine identical builds can differ by more than 3 %: look
+at the min-max spread before trusting a verdict. Not a test: run it by hand and record the
+figures::
+
+    python bench/feed_overhead.py [--posts 3000] [--repeat 3] [--keep]
+
+Needs the ``bench`` extra (mkdocs-rss-plugin) and git. Talks to nothing but the local machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCE_DATE_EPOCH = 1_782_813_600  # 2026-06-30 10:00 UTC: "now" for every build.
+BUILD_TIME = datetime.fromtimestamp(SOURCE_DATE_EPOCH, UTC)
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+GOAL_PERCENT = 3.0
+RSS_LENGTH = 50  # Items in mkdocs-rss-plugin's feeds: our plugin's default limit.
+COMMITS = 5
+IMAGE = "bilder/skarmbild.svg"  # Relative to the blog folder.
+EN_DASH = "\u2013"  # Swedish typography in the generated text; ruff flags it in literals.
+
+
+# --- mkdocs.yml, read and written with the tags only MkDocs resolves ----------------------------
+
+@dataclass(frozen=True)
+class _Tagged:
+    """A node tagged ``!ENV`` or ``!!python/name:…``: kept as written, for MkDocs to resolve."""
+
+    tag: str
+    value: Any
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    pass
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    pass
+
+
+def _construct_tagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> _Tagged:
+    value: Any
+    if isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:
+        value = loader.construct_scalar(node)  # type: ignore[arg-type]
+    return _Tagged(node.tag, value)
+
+
+def _represent_tagged(dumper: yaml.SafeDumper, data: _Tagged) -> yaml.Node:
+    if isinstance(data.value, list):
+        return dumper.represent_sequence(data.tag, data.value)
+    if isinstance(data.value, dict):
+        return dumper.represent_mapping(data.tag, data.value)
+    return dumper.represent_scalar(data.tag, data.value)
+
+
+_ConfigLoader.add_multi_constructor("!", _construct_tagged)
+_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
+_ConfigDumper.add_representer(_Tagged, _represent_tagged)
+
+
+def plugin_name(entry: str | dict[str, Any]) -> str:
+    """The name of an entry of ``plugins:``, written either ``- name`` or ``- name: {options}``."""
+    return entry if isinstance(entry, str) else next(iter(entry))
+
+
+def plugin_options(config: dict[str, Any], name: str) -> dict[str, Any]:
+    """The options of plugin ``name`` in ``config`` ({} when it has none)."""
+    for entry in config["plugins"]:
+        if plugin_name(entry) == name:
+            return {} if isinstance(entry, str) else dict(entry[name] or {})
+    raise SystemExit(f"mkdocs.yml has no plugin {name!r}; the benchmark needs it")
+
+
+def with_feed_plugin(config: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with ``entry`` in the place of ``intranet-feeds``; everything else unchanged."""
+    plugins = [entry if plugin_name(item) == "intranet-feeds" else item
+               for item in config["plugins"]]
+    return {**config, "plugins": plugins}
+
+
+# --- The four modes ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Expected:
+    """What a correct build of the synthetic site contains, to check every measured build."""
+
+    posts: int
+    newest: datetime
+    """Date of the newest post, from its front matter."""
+    last_commit: datetime
+
+
+@dataclass(frozen=True)
+class Mode:
+    key: str
+    label: str
+    feed_entry: Callable[[dict[str, Any], Path], dict[str, Any]]
+    """The ``plugins:`` entry that replaces intranet-feeds, from its real options and the
+    scratch folder."""
+    check: Callable[[Path, Expected], None]
+    """Raises WrongBuild when the built site lacks the mode's feeds."""
+
+
+class WrongBuild(Exception):
+    """A build did not write what its mode should: the figures would compare the wrong things."""
+
+
+def _expect(holds: bool, problem: str) -> None:
+    if not holds:
+        raise WrongBuild(problem)
+
+
+def _ours(enabled: bool) -> Callable[[dict[str, Any], Path], dict[str, Any]]:
+    def entry(options: dict[str, Any], _scratch: Path) -> dict[str, Any]:
+        return {"intranet-feeds": {**options, "enabled": enabled}}
+    return entry
+
+
+def _rss_plugin(from_git: bool) -> Callable[[dict[str, Any], Path], dict[str, Any]]:
+    def entry(_options: dict[str, Any], scratch: Path) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "match_path": "news/posts/.*",
+            "length": RSS_LENGTH,
+            "cache_dir": str(scratch / "rss-cache"),
+            "date_from_meta": {"default_timezone": "Europe/Stockholm"},
+        }
+        if not from_git:
+            # Since 1.13 `as_update: false` means git, and any date missing from the front
+            # matter is read from git unless use_git is off: both dates from `date`, no git.
+            options["use_git"] = False
+            options["date_from_meta"] |= {"as_creation": "date", "as_update": "date"}
+        return {"rss": options}
+    return entry
+
+
+def _check_off(site: Path, _expected: Expected) -> None:
+    _expect(not (site / "feeds").exists(), "feeds were written with intranet-feeds disabled")
+
+
+def _check_ours(site: Path, expected: Expected) -> None:
+    archive = site / "feeds" / "news-archive.json"
+    news = json.loads((site / "feeds" / "news.json").read_text(encoding="utf-8"))
+    _expect(bool(news["items"]), "feeds/news.json has no items")
+    if archive.exists():
+        items = json.loads(archive.read_text(encoding="utf-8"))["items"]
+        _expect(len(items) == expected.posts, f"archive has {len(items)} of {expected.posts}")
+
+
+def _newest_rss_date(site: Path) -> datetime:
+    channel = ElementTree.parse(site / "feed_rss_created.xml").getroot().find("channel")
+    if channel is None:
+        raise WrongBuild("feed_rss_created.xml has no channel")
+    items = channel.findall("item")
+    _expect(len(items) == RSS_LENGTH, f"feed_rss_created.xml has {len(items)} items")
+    return max(parsedate_to_datetime(item.findtext("pubDate") or "") for item in items)
+
+
+def _check_rss_meta(site: Path, expected: Expected) -> None:
+    newest = _newest_rss_date(site)
+    _expect(newest == expected.newest, f"newest item dated {newest}, not {expected.newest}")
+
+
+def _check_rss_git(site: Path, expected: Expected) -> None:
+    # A day's margin: the plugin reads git's timestamps in the machine's time zone.
+    newest = _newest_rss_date(site)
+    _expect(abs(newest - expected.last_commit) < timedelta(days=1),
+            f"newest item dated {newest}, not near the last commit {expected.last_commit}")
+
+
+MODES = (
+    Mode("a", "(a) intranet-feeds off", _ours(enabled=False), _check_off),
+    Mode("b", "(b) intranet-feeds on", _ours(enabled=True), _check_ours),
+    Mode("c", "(c) mkdocs-rss-plugin, front-matter dates", _rss_plugin(from_git=False),
+         _check_rss_meta),
+    Mode("d", "(d) mkdocs-rss-plugin, git dates", _rss_plugin(from_git=True), _check_rss_git),
+)
+
+
+# --- The synthetic site --------------------------------------------------------------------------
+
+_SUBJECTS = (
+    "Microsoft 365", "Teams", "OneDrive", "Visma Lön", "Skrivarna", "Wifi i skolorna",
+    "Journalsystemet", "E-posten", "Fjärråtkomsten", "Diariet", "Skolplattorna", "Intranätet",
+)
+_EVENTS = (
+    "uppdateras under kvällen", "byter inloggning", "har en driftstörning", "får nya funktioner",
+    "flyttar till datacentret", "stängs av för service", "fungerar igen", "kräver ny app",
+)
+_SENTENCES = (
+    "Ändringen gäller alla medarbetare i förvaltningen, skolan och vård och omsorg.",
+    "Du behöver inte göra något om du redan har loggat in den här veckan.",
+    "Under arbetet kan tjänsten vara långsam eller tillfälligt otillgänglig.",
+    "Spara dina dokument i OneDrive eller Teams, inte på skrivbordet i datorn.",
+    "Vi testar ändringen på en arbetsplats först och sprider den sedan till alla.",
+    "Har du frågor kan du ringa IT-servicedesk på 0123-45 67 89 vardagar 7" + EN_DASH + "17.",
+    "Kontakta din chef om du är osäker på om ändringen berör din verksamhet.",
+    "Tidigare har det här tagit flera dagar; nu går det på några minuter.",
+    "Logga ut och in igen om något ser konstigt ut efter ändringen.",
+    "Vi skriver en ny nyhet när arbetet är klart eller om tiderna ändras.",
+)
+_SERVICES = ("Microsoft 365", "Teams", "OneDrive", "Visma Lön", "Skrivare", "Wifi",
+             "Fjärråtkomst", "Filserver", "E-post", "Diariet")
+_STATUSES = ("planerad", "pågår", "klar", "inställd")
+_IMAGE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="180" viewBox="0 0 320 180">'
+    '<rect width="320" height="180" fill="#3f51b5"/>'
+    '<text x="160" y="95" fill="#fff" font-size="20" text-anchor="middle">Skärmbild</text>'
+    "</svg>\n"
+)
+
+
+def _minute(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def post_date(index: int) -> datetime:
+    """Publication time of post ``index`` (0 is the newest): one every 19 hours, in the past."""
+    newest = datetime(2026, 6, 29, 8, 30, tzinfo=STOCKHOLM)
+    return newest - timedelta(hours=19 * index)
+
+
+def post_markdown(index: int, count: int, taxonomy: dict[str, list[str]],
+                  rng: random.Random) -> str:
+    """A valid post: front matter for our model, a lead, sections, a link and an image."""
+    published = post_date(index)
+    subject = rng.choice(_SUBJECTS)
+    title = f"{subject} {rng.choice(_EVENTS)} {EN_DASH} nr {count - index}"
+    categories = rng.sample(taxonomy["categories"], k=rng.choice((1, 1, 1, 2)))
+    audience = rng.sample(taxonomy["audiences"], k=rng.choice((1, 1, 2)))
+    services = sorted({subject, *rng.sample(_SERVICES, k=2)} & set(_SERVICES)) or [subject]
+    description = " ".join(rng.sample(_SENTENCES, k=3))
+    if len(description) > 300:  # The post model's limit.
+        raise ValueError(f"generated description too long: {description}")
+    lines = [
+        "---",
+        f"title: {json.dumps(title, ensure_ascii=False)}",
+        f"date: {_minute(published)}",
+    ]
+    if index % 10 == 5:
+        lines.append(f"updated: {_minute(published + timedelta(hours=6))}")
+    lines += [
+        f"description: {json.dumps(description, ensure_ascii=False)}",
+        f"categories: [{', '.join(categories)}]",
+        f"audience: [{', '.join(audience)}]",
+        f"services: [{', '.join(services)}]",
+    ]
+    if index % 3 == 0:
+        start = published + timedelta(days=2, hours=10)
+        lines += ["window:", f"  start: {_minute(start)}",
+                  f"  end: {_minute(start + timedelta(hours=3))}"]
+    if index % 4 == 0:
+        lines += ["action:", f"  by: {(published + timedelta(days=14)).date().isoformat()}",
+                  f"  what: {json.dumps(rng.choice(_SENTENCES), ensure_ascii=False)}"]
+    lines += [f"status: {rng.choice(_STATUSES)}", "authors: [it-kommunikation]", "---", ""]
+    neighbour = f"nyhet-{(index + 1) % count:05d}.md"
+
+    def paragraph() -> str:
+        return " ".join(rng.sample(_SENTENCES, k=4))
+
+    lines += [
+        f"# {title}", "", description, "", "<!-- more -->", "",
+        "## Vad ändras?", "", paragraph(), "",
+        f"Läs också [den förra nyheten]({neighbour}) om samma arbete.", "",
+        f"![Skärmbild av {subject}](../{IMAGE})", "",
+        "## Vad behöver du göra?", "",
+        *(f"- {sentence}" for sentence in rng.sample(_SENTENCES, k=3)), "",
+        "## Behöver du hjälp?", "", paragraph(), "",
+    ]
+    return "\n".join(lines)
+
+
+def _git(root: Path, *args: str, when: datetime | None = None) -> None:
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    if when is not None:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = when.isoformat()
+    subprocess.run(
+        ["git", "-c", "user.name=Benchmark", "-c", "user.email=bench@example.invalid",
+         "-c", "commit.gpgsign=false", *args],
+        cwd=root, env=env, check=True, stdout=subprocess.DEVNULL,
+    )
+
+
+def generate_site(root: Path, scratch: Path, count: int) -> Expected:
+    """Write the synthetic site to ``root`` as a git repository, one mkdocs.yml per mode."""
+    with (REPO / "mkdocs.yml").open(encoding="utf-8") as handle:
+        real = yaml.load(handle, Loader=_ConfigLoader)
+    docs = root / "docs"
+    shutil.copytree(REPO / real.get("docs_dir", "docs"), docs)
+    posts_options = plugin_options(real, "intranet-posts")
+    posts_dir = docs / posts_options.get("posts_dir", "news/posts")
+    shutil.rmtree(posts_dir)
+    posts_dir.mkdir()
+    image = posts_dir.parent / IMAGE
+    image.parent.mkdir(parents=True, exist_ok=True)
+    image.write_text(_IMAGE_SVG, encoding="utf-8")
+
+    theme = dict(real["theme"])
+    if "custom_dir" in theme:
+        theme["custom_dir"] = str((REPO / theme["custom_dir"]).resolve())
+    base = {**real, "docs_dir": str(docs), "theme": theme}
+    feeds_options = plugin_options(real, "intranet-feeds")
+    for mode in MODES:
+        config = with_feed_plugin(base, mode.feed_entry(feeds_options, scratch))
+        (root / f"mkdocs-{mode.key}.yml").write_text(
+            yaml.dump(config, Dumper=_ConfigDumper, allow_unicode=True, sort_keys=False),
+            encoding="utf-8")
+
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "--all")
+    # Oldest posts first, a few commits, each dated after its newest post.
+    rng = random.Random(2025)
+    indexes = list(range(count - 1, -1, -1))
+    chunk = -(-count // COMMITS)
+    last_commit = BUILD_TIME
+    for start in range(0, count, chunk):
+        batch = indexes[start:start + chunk]
+        for index in batch:
+            (posts_dir / f"nyhet-{index:05d}.md").write_text(
+                post_markdown(index, count, posts_options, rng), encoding="utf-8")
+        last_commit = post_date(batch[-1]) + timedelta(days=1)
+        _git(root, "add", "--all")
+        _git(root, "commit", "-q", "-m", f"{len(batch)} nyheter", when=last_commit)
+    return Expected(posts=count, newest=post_date(0), last_commit=last_commit)
+
+
+# --- Building and measuring ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    """Wall time, what the goal is about."""
+    cpu_seconds: float
+    """User and system time of the build and the processes it waited for (git): less
+    disturbed than wall time by whatever else the machine is doing."""
+    peak_rss_mib: float
+
+
+def build(root: Path, mode: Mode, scratch: Path, expected: Expected) -> Run:
+    """Build the site in ``mode`` in a fresh process; its wall and CPU time and peak RSS."""
+    env = {
+        **os.environ,
+        "SOURCE_DATE_EPOCH": str(SOURCE_DATE_EPOCH),
+        "SITE_URL": "https://intranet.exempelby.se/",
+        "NO_MKDOCS_2_WARNING": "1",
+        "DISABLE_MKDOCS_2_WARNING": "true",
+    }
+    site = Path(tempfile.mkdtemp(prefix=f"site-{mode.key}-", dir=scratch))
+    command = [sys.executable, "-m", "mkdocs", "build", "-q",
+               "-f", str(root / f"mkdocs-{mode.key}.yml"), "-d", str(site)]
+    with tempfile.TemporaryFile(dir=scratch) as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=output,
+                                   stderr=subprocess.STDOUT)
+        # wait4 gives this one child's rusage, so ru_maxrss is this build's peak alone.
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            output.seek(0)
+            log = output.read().decode("utf-8", "replace")
+            raise SystemExit(f"{mode.label}: build failed ({process.returncode}):\n{log[-4000:]}")
+    try:
+        mode.check(site, expected)
+    except WrongBuild as error:
+        raise SystemExit(f"{mode.label}: the build is not what was meant: {error}") from error
+    shutil.rmtree(site)
+    # ru_maxrss is in KiB on Linux.
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def measure(root: Path, scratch: Path, expected: Expected, repeat: int) -> dict[str, list[Run]]:
+    """``repeat`` rounds of every mode, the order rotated each round so drift hits all alike."""
+    print(f"Warm-up build {MODES[1].label} (not counted)…", file=sys.stderr, flush=True)
+    build(root, MODES[1], scratch, expected)
+    runs: dict[str, list[Run]] = {mode.key: [] for mode in MODES}
+    for round_ in range(repeat):
+        for mode in MODES[round_ % len(MODES):] + MODES[:round_ % len(MODES)]:
+            run = build(root, mode, scratch, expected)
+            runs[mode.key].append(run)
+            print(f"  round {round_ + 1}/{repeat} {mode.label}: {run.seconds:.2f} s, "
+                  f"CPU {run.cpu_seconds:.2f} s, {run.peak_rss_mib:.0f} MiB",
+                  file=sys.stderr, flush=True)
+    return runs
+
+
+def code_fingerprint() -> str:
+    """A hash of what the builds run from this checkout: the plugins, the overrides, mkdocs.yml.
+
+    Checked before and after the run: figures measured across an edit describe no version.
+    """
+    digest = hashlib.sha256()
+    paths = [REPO / "mkdocs.yml", *sorted((REPO / "plugins").rglob("*")),
+             *sorted((REPO / "overrides").rglob("*"))]
+    for path in paths:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def checkout() -> str:
+    """The commit the figures are for, marked when plugins/, overrides/ or mkdocs.yml differ."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
+                              check=False).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "plugins", "overrides", "mkdocs.yml")
+    return f"{commit} with uncommitted changes" if dirty else commit
+
+
+# --- Report --------------------------------------------------------------------------------------
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def report(runs: dict[str, list[Run]], posts: int, repeat: int, commit: str) -> str:
+    """The table and the verdict on the goals, as printed."""
+    def medians(measure: Callable[[Run], float]) -> dict[str, float]:
+        return {key: statistics.median(map(measure, mode_runs)) for key, mode_runs in runs.items()}
+
+    def over(values: dict[str, float]) -> dict[str, float]:
+        return {key: 100 * (value / values["a"] - 1) for key, value in values.items()}
+
+    wall = medians(lambda run: run.seconds)
+    cpu = medians(lambda run: run.cpu_seconds)
+    wall_over, cpu_over = over(wall), over(cpu)
+    lines = [
+        f"Feed overhead: {posts} posts, median of {repeat} builds per mode, "
+        f"SOURCE_DATE_EPOCH={SOURCE_DATE_EPOCH}, checkout {commit}",
+        f"Python {platform.python_version()}, mkdocs {_version('mkdocs')}, "
+        f"mkdocs-material {_version('mkdocs-material')}, "
+        f"mkdocs-rss-plugin {_version('mkdocs-rss-plugin')}, {os.cpu_count()} CPUs",
+        "",
+        f"{'mode':<44}{'wall s':>9}{'min-max':>15}{'vs (a)':>10}"
+        f"{'CPU s':>9}{'vs (a)':>10}{'peak RSS MiB':>14}",
+    ]
+    for mode in MODES:
+        key = mode.key
+        seconds = [run.seconds for run in runs[key]]
+        spread = f"{min(seconds):.2f}-{max(seconds):.2f}"
+        wall_ratio = "—" if key == "a" else f"{wall_over[key]:+.1f} %"
+        cpu_ratio = "—" if key == "a" else f"{cpu_over[key]:+.1f} %"
+        peak = max(run.peak_rss_mib for run in runs[key])
+        lines.append(f"{mode.label:<44}{wall[key]:>9.2f}{spread:>15}{wall_ratio:>10}"
+                     f"{cpu[key]:>9.2f}{cpu_ratio:>10}{peak:>14.0f}")
+
+    def verdict(holds: Callable[[dict[str, float]], bool]) -> str:
+        return (f"wall {'yes' if holds(wall_over) else 'NO'}, "
+                f"CPU {'yes' if holds(cpu_over) else 'NO'}")
+
+    lines += [
+        "",
+        "Goals (issue 3), on the medians; peak RSS is the largest of the builds:",
+        f"  (b) adds at most {GOAL_PERCENT:g} % to (a): "
+        + verdict(lambda ratio: ratio["b"] <= GOAL_PERCENT),
+        "  (b) adds less than (c):      " + verdict(lambda ratio: ratio["b"] < ratio["c"]),
+        "  (b) adds less than (d):      " + verdict(lambda ratio: ratio["b"] < ratio["d"]),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=3000, help="news posts to generate")
+    parser.add_argument("--repeat", type=int, default=3, help="builds per mode (at least 3)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the generated site and print where it is")
+    args = parser.parse_args(argv)
+    if args.posts < RSS_LENGTH:
+        parser.error(f"--posts must be at least {RSS_LENGTH}, the feeds' length")
+    if args.repeat < 3:
+        parser.error("--repeat must be at least 3: a median of fewer says little")
+    if shutil.which("git") is None:
+        parser.error("git is needed: the site is a repository for mkdocs-rss-plugin's git mode")
+    if _version("mkdocs-rss-plugin") == "not installed":
+        parser.error("install the bench extra: pip install -e '.[bench]'")
+
+    scratch = Path(tempfile.mkdtemp(prefix="feed-overhead-"))
+    try:
+        root = scratch / "site-source"
+        print(f"Generating {args.posts} posts in {root}…", file=sys.stderr, flush=True)
+        fingerprint, commit = code_fingerprint(), checkout()
+        expected = generate_site(root, scratch, args.posts)
+        runs = measure(root, scratch, expected, args.repeat)
+        print(report(runs, args.posts, args.repeat, commit))
+        if code_fingerprint() != fingerprint:
+            print("\nWARNING: plugins/, overrides/ or mkdocs.yml changed during the run; "
+                  "these figures describe no single version. Run again.")
+            return 1
+    finally:
+        if args.keep:
+            print(f"Kept {scratch}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
