@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -20,11 +21,12 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
+from plugins.posts.model import Post
 from plugins.posts.plugin import PostsPlugin
 
 from .config import FeedsConfig
 from .items import Topic, absolutize, feed_tag_uri, tag_uri, topics
-from .render import EMPTY_SITEMAP, MEDIA_TYPES, RENDERERS, Feed, Item, render_all, select
+from .render import EMPTY_SITEMAP, MEDIA_TYPES, RENDERERS, Feed, Item, render_all
 
 log = get_plugin_logger(__name__)
 
@@ -33,6 +35,8 @@ _FORMAT_TITLES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
 class FeedsPlugin(BasePlugin[FeedsConfig]):
     """Publishes the news, and each category and audience, as RSS, Atom and JSON Feed."""
+
+    author_names: dict[str, str]
 
     def __init__(self) -> None:
         # Post HTML by source path. Kept across rebuilds of `mkdocs serve` (the plugin has
@@ -57,10 +61,11 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
             self.site_url += "/"
         self.topics = topics(posts.taxonomy, self.config.everyone_audience)
         self.blog = config.plugins.get("material/blog")
+        self.posts_prefix = posts.config.posts_dir.rstrip("/") + "/"
+        self.main_links = self._links("news", self.config.title or config.site_name)
         return config
 
-    @property
-    def author_names(self) -> dict[str, str]:
+    def _author_names(self) -> dict[str, str]:
         """Display names of Material blog's authors (.authors.yml), by id."""
         authors = getattr(self.blog, "authors", None) or {}
         return {key: author.name for key, author in authors.items()}
@@ -84,7 +89,7 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
     def on_page_content(
         self, html: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if self.config.enabled:
+        if self.config.enabled and page.file.src_uri.startswith(self.posts_prefix):
             self.html[page.file.src_uri] = html
         return html
 
@@ -94,7 +99,7 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         if not self.config.enabled:
             return context
         title = self.config.title or config.site_name
-        links = self._links("news", title)
+        links = self.main_links
         if isinstance(page, Category):
             topic = next((t for t in self.topics if t.kind == "category" and t.name == page.name),
                          None)
@@ -108,34 +113,32 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
     ) -> TemplateContext:
         # Static templates such as 404.html get no page context; they link the main feeds.
         if self.config.enabled:
-            links = self._links("news", self.config.title or config.site_name)
-            context["feed_links"] = links  # type: ignore[typeddict-unknown-key]
+            context["feed_links"] = self.main_links  # type: ignore[typeddict-unknown-key]
         return context
 
     @staticmethod
     def _topic_name(topic: Topic) -> str:
         return f"{topic.kind}/{topic.slug}"
 
-    def _items(self) -> list[Item]:
-        items = []
-        for post in self.posts.published():
-            url = self.posts.url_of(post.source)
-            if url is None:
-                raise PluginError(f"intranet-feeds: no page for {post.source}")
-            absolute = self.site_url + url
+    def _item(self, post: Post, *, with_content: bool) -> Item:
+        url = self.posts.url_of(post.source)
+        if url is None:
+            raise PluginError(f"intranet-feeds: no page for {post.source}")
+        absolute = self.site_url + url
+        content = None
+        if with_content:
             html = self.html.get(post.source)
             if html is None:
                 log.warning("No rendered HTML for %s; its feed item has the summary only",
                             post.source)
-                html = ""
-            items.append(Item(
-                post=post,
-                id=tag_uri(self.config.tag_authority, post.key),
-                url=absolute,
-                content_html=absolutize(html, absolute),
-                authors=tuple(self.author_names.get(a, a) for a in post.authors),
-            ))
-        return items
+            content = absolutize(html or "", absolute)
+        return Item(
+            post=post,
+            id=tag_uri(self.config.tag_authority, post.key),
+            url=absolute,
+            content_html=content,
+            authors=tuple(self.author_names.get(a, a) for a in post.authors),
+        )
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
@@ -143,10 +146,11 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         title = self.config.title or config.site_name
         description = self.config.description or config.site_description or title
         about = self.config.extension_about or f"{self.site_url}guides/prenumerera-pa-nyheter/"
-        items = self._items()
+        published = self.posts.published()
         limit = self.config.limit
+        self.author_names = self._author_names()
 
-        def feed(name: str, label: str, chosen: tuple[Item, ...]) -> tuple[str, Feed]:
+        def feed(name: str, label: str, items: Iterable[Item]) -> tuple[str, Feed]:
             return name, Feed(
                 id=feed_tag_uri(self.config.tag_authority, name),
                 title=label,
@@ -154,17 +158,24 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
                 site_url=self.site_url,
                 self_urls={fmt: self._href(name, fmt) for fmt in RENDERERS},
                 author=self.config.author,
-                items=chosen,
+                items=tuple(items),
                 extension_about=about,
             )
 
-        feeds = [feed("news", title, select(items, lambda post: True, limit))]
-        if self.config.archive:
-            feeds.append(feed("news-archive", f"{title} (arkiv)",
-                              select(items, lambda post: True, None)))
+        selections = [("news", title, published[:limit])]
         for topic in self.topics:
-            feeds.append(feed(self._topic_name(topic), f"{title}: {topic.name}",
-                              select(items, topic.includes, limit)))
+            chosen = [post for post in published if topic.includes(post)][:limit]
+            selections.append((self._topic_name(topic), f"{title}: {topic.name}", chosen))
+        # Full items only for posts some feed shows; each is prepared once.
+        full = {post.source: self._item(post, with_content=True)
+                for _name, _label, chosen in selections for post in chosen}
+        feeds = [feed(name, label, (full[post.source] for post in chosen))
+                 for name, label, chosen in selections]
+        if self.config.archive:
+            # Every post ever, as summary and link: the full text of years of news would make
+            # a file of tens of megabytes that readers fetch again and again.
+            feeds.insert(1, feed("news-archive", f"{title} (arkiv)",
+                                 (self._item(post, with_content=False) for post in published)))
 
         out = Path(config.site_dir, self.config.feeds_dir)
         for name, rendered in feeds:

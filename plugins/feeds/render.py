@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -47,8 +47,8 @@ class Item:
     id: str
     """Never changes: a ``tag:`` URI from the post's stable key, not its title, slug or URL."""
     url: str
-    content_html: str
-    """The post body with every link and image made absolute."""
+    content_html: str | None
+    """The post body with every link and image made absolute; None in summary-only feeds."""
     authors: tuple[str, ...]
     """Display names."""
 
@@ -135,7 +135,8 @@ def render_rss(feed: Feed) -> bytes:
         # RSS readers take <description> as HTML; the summary is plain text, so a '<Word>' in
         # it must reach them as text.
         _sub(entry, "description", html.escape(post.description, quote=False))
-        _sub(entry, f"{{{CONTENT_NS}}}encoded", item.content_html)
+        if item.content_html is not None:
+            _sub(entry, f"{{{CONTENT_NS}}}encoded", item.content_html)
         _change_elements(entry, post)
     return _serialize(rss)
 
@@ -168,7 +169,8 @@ def render_atom(feed: Feed) -> bytes:
         for category in post.categories:
             _sub(entry, atom + "category", term=category)
         _sub(entry, atom + "summary", post.description, type="text")
-        _sub(entry, atom + "content", item.content_html, type="html")
+        if item.content_html is not None:
+            _sub(entry, atom + "content", item.content_html, type="html")
         _change_elements(entry, post)
     return _serialize(root)
 
@@ -196,9 +198,13 @@ def render_json(feed: Feed) -> bytes:
             "url": item.url,
             "title": post.title,
             "summary": post.description,
-            "content_html": item.content_html,
             "date_published": _rfc3339(post.date),
         }
+        # JSON Feed requires a body: the summary stands in where the feed carries no HTML.
+        if item.content_html is None:
+            entry["content_text"] = post.description
+        else:
+            entry["content_html"] = item.content_html
         if post.updated:
             entry["date_modified"] = _rfc3339(post.updated)
         entry["authors"] = [{"name": name} for name in item.authors or (feed.author,)]
@@ -216,7 +222,8 @@ def render_json(feed: Feed) -> bytes:
         "authors": [{"name": feed.author}],
         "items": items,
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    # Compact: indent= switches json to its pure-Python encoder, slow for a large archive.
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
 RENDERERS: dict[str, tuple[str, Callable[[Feed], bytes]]] = {
@@ -238,10 +245,3 @@ EMPTY_SITEMAP = _empty_sitemap()
 def render_all(feed: Feed) -> dict[str, bytes]:
     """Every format of ``feed``, by format name."""
     return {name: render(feed) for name, (_suffix, render) in RENDERERS.items()}
-
-
-def select(items: Sequence[Item], predicate: Callable[[Post], bool], limit: int | None) -> tuple[
-        Item, ...]:
-    """The items whose post passes ``predicate``, keeping order, at most ``limit``."""
-    chosen = [item for item in items if predicate(item.post)]
-    return tuple(chosen if limit is None else chosen[:limit])

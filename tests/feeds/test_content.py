@@ -148,7 +148,7 @@ def test_relative_links_and_images_become_absolute(project: Path, tmp_path: Path
 
 
 def test_no_item_body_in_the_real_feeds_has_a_relative_url(feeds: dict[str, Path]) -> None:
-    path = feeds["news-archive.json"]
+    path = feeds["news.json"]
     for item in json_feed(path)["items"]:
         body = lxml.html.fragment_fromstring(item["content_html"] or "<p></p>",
                                              create_parent="div")

@@ -22,7 +22,7 @@ def build(project: Path, site: Path, site_url: str = SITE_URL) -> Path:
 
 
 def item(site: Path, item_id: str) -> dict:
-    (found,) = [i for i in json_feed(site / "feeds" / "news-archive.json")["items"]
+    (found,) = [i for i in json_feed(site / "feeds" / "news.json")["items"]
                 if i["id"] == item_id]
     return found
 

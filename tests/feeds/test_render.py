@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import UTC, date, datetime
@@ -21,7 +22,6 @@ from plugins.feeds.render import (
     render_atom,
     render_json,
     render_rss,
-    select,
 )
 from plugins.posts.model import STOCKHOLM, Action, Post, Status, Taxonomy, Window
 
@@ -153,19 +153,21 @@ def test_without_an_everyone_audience_only_the_named_audience_counts() -> None:
     assert by_slug["alla"].includes(make_post("alla", audience=("alla",)))
 
 
-# select
+# summary-only items (the archive)
 
 
-def test_select_keeps_order_filters_and_limits() -> None:
-    items = [make_item(make_post(f"p{n}", categories=("Tips",) if n % 2 else
-                                 ("Planerad ändring",))) for n in range(6)]
-    assert select(items, lambda post: True, None) == tuple(items)
-    assert select(items, lambda post: True, 2) == tuple(items[:2])
-    assert select(items, lambda post: True, 50) == tuple(items)
-    tips = select(items, lambda post: "Tips" in post.categories, 2)
-    assert [item.post.key for item in tips] == ["p1", "p3"]
-    assert select(items, lambda post: False, 3) == ()
-    assert select(items, lambda post: True, 0) == ()
+def test_an_item_without_content_carries_its_summary_in_every_format() -> None:
+    post = make_post("kort")
+    item = Item(post=post, id="tag:x,2025:news/kort", url="http://x/news/kort/",
+                content_html=None, authors=())
+    feed = dataclasses.replace(FEED, items=(item,))
+    rss = feedparser.parse(render_rss(feed)).entries[0]
+    atom = feedparser.parse(render_atom(feed)).entries[0]
+    assert "content" not in rss and "content" not in atom
+    assert rss.summary == atom.summary == post.description
+    entry = json.loads(render_json(feed))["items"][0]
+    assert "content_html" not in entry
+    assert entry["content_text"] == post.description
 
 
 # renderers

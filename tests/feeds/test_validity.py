@@ -185,7 +185,9 @@ def test_rss_channel_details(feeds: dict[str, Path]) -> None:
             assert parsedate_to_datetime(item.findtext("pubDate")).tzinfo is not None, name
             assert item.findtext("link").startswith(SITE_URL), name
             assert item.findtext("title") and item.findtext("description"), name
-            assert item.xpath("content:encoded/text()", namespaces=NS), name
+            # The archive lists every post as summary and link; the other feeds carry the text.
+            has_content = bool(item.xpath("content:encoded/text()", namespaces=NS))
+            assert has_content is not name.startswith("news-archive"), name
 
 
 def _rfc3339(text: str) -> datetime:
@@ -206,7 +208,9 @@ def test_atom_feed_details(feeds: dict[str, Path]) -> None:
         assert feed.xpath("a:id/text()", namespaces=NS)[0].startswith("tag:"), name
         _rfc3339(feed.findtext(f"{{{ATOM_NS}}}updated"))
         for entry in feed.findall(f"{{{ATOM_NS}}}entry"):
-            assert entry.xpath("a:content/@type", namespaces=NS) == ["html"], name
+            content = [] if name.startswith("news-archive") else ["html"]
+            assert entry.xpath("a:content/@type", namespaces=NS) == content, name
+            assert entry.xpath("a:summary/text()", namespaces=NS), name
             assert entry.xpath("a:author/a:name/text()", namespaces=NS), name
             for tag in ("published", "updated"):
                 _rfc3339(entry.findtext(f"{{{ATOM_NS}}}{tag}"))
