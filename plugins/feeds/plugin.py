@@ -36,8 +36,6 @@ _FORMAT_TITLES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 class FeedsPlugin(BasePlugin[FeedsConfig]):
     """Publishes the news, and each category and audience, as RSS, Atom and JSON Feed."""
 
-    author_names: dict[str, str]
-
     def __init__(self) -> None:
         # Post HTML by source path. Kept across rebuilds of `mkdocs serve` (the plugin has
         # on_startup, so MkDocs keeps the instance): with --dirty, unchanged pages are not
@@ -120,7 +118,7 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
     def _topic_name(topic: Topic) -> str:
         return f"{topic.kind}/{topic.slug}"
 
-    def _item(self, post: Post, *, with_content: bool) -> Item:
+    def _item(self, post: Post, authors: dict[str, str], *, with_content: bool) -> Item:
         url = self.posts.url_of(post.source)
         if url is None:
             raise PluginError(f"intranet-feeds: no page for {post.source}")
@@ -137,7 +135,7 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
             id=tag_uri(self.config.tag_authority, post.key),
             url=absolute,
             content_html=content,
-            authors=tuple(self.author_names.get(a, a) for a in post.authors),
+            authors=tuple(authors.get(a, a) for a in post.authors),
         )
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -148,7 +146,7 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         about = self.config.extension_about or f"{self.site_url}guides/prenumerera-pa-nyheter/"
         published = self.posts.published()
         limit = self.config.limit
-        self.author_names = self._author_names()
+        authors = self._author_names()
 
         def feed(name: str, label: str, items: Iterable[Item]) -> tuple[str, Feed]:
             return name, Feed(
@@ -167,15 +165,15 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
             chosen = [post for post in published if topic.includes(post)][:limit]
             selections.append((self._topic_name(topic), f"{title}: {topic.name}", chosen))
         # Full items only for posts some feed shows; each is prepared once.
-        full = {post.source: self._item(post, with_content=True)
+        full = {post.source: self._item(post, authors, with_content=True)
                 for _name, _label, chosen in selections for post in chosen}
         feeds = [feed(name, label, (full[post.source] for post in chosen))
                  for name, label, chosen in selections]
         if self.config.archive:
             # Every post ever, as summary and link: the full text of years of news would make
             # a file of tens of megabytes that readers fetch again and again.
-            feeds.insert(1, feed("news-archive", f"{title} (arkiv)",
-                                 (self._item(post, with_content=False) for post in published)))
+            summaries = (self._item(post, authors, with_content=False) for post in published)
+            feeds.insert(1, feed("news-archive", f"{title} (arkiv)", summaries))
 
         out = Path(config.site_dir, self.config.feeds_dir)
         for name, rendered in feeds:
