@@ -33,7 +33,9 @@ from newsletter.subscribers import (
     relevant,
     topic_keys,
 )
-from newsletter.transport import OutboxTransport, SmtpConfig, SmtpTransport, Transport
+from newsletter.transports import Transport
+from newsletter.transports.outbox import OutboxTransport
+from newsletter.transports.smtp import SmtpConfig, SmtpTransport
 
 DEFAULT_FROM = f"{LIST_NAME} <nyhetsbrev@example.invalid>"
 

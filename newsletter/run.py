@@ -22,7 +22,7 @@ from newsletter.feed import Entry, parse_feed
 from newsletter.fetch import fetch
 from newsletter.store import Delivery, Edition, Status, Store
 from newsletter.subscribers import relevant
-from newsletter.transport import Outcome, Pending, Result, Transport
+from newsletter.transports import Outcome, Pending, Result, Transport
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,8 @@
-"""Handing messages over: to an SMTP server on one reused connection, or to an outbox folder.
+"""Handing messages to an SMTP server on one reused connection.
 
-Each attempt ends in one of four outcomes, and the caller records it at once:
-sent (the server said 250 after the data), deferred (4xx, or the connection dropped before the
-end of the data: try again next run), failed (5xx: not again) and unknown (the connection was
-lost after the data was sent, before the answer: the mail may or may not have gone).
+Outcomes: sent when the server says 250 after the data, deferred on 4xx or a connection lost
+before the end of the data, failed on 5xx, unknown when the connection is lost after the data
+was sent and before the answer.
 """
 
 from __future__ import annotations
@@ -14,58 +13,17 @@ import os
 import re
 import smtplib
 import ssl
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
-from pathlib import Path
 from types import TracebackType
-from typing import Protocol
 
 from newsletter.errors import ConfigError, SmtpError
+from newsletter.transports.base import Outcome, Pending, Result
 
 log = logging.getLogger(__name__)
 
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 SECURITY_MODES = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-
-
-class Outcome(StrEnum):
-    """How one attempt ended."""
-
-    SENT = "sent"
-    DEFERRED = "deferred"
-    FAILED = "failed"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Result:
-    """The outcome with the server's answer or the reason."""
-
-    outcome: Outcome
-    detail: str = ""
-
-
-# The outcome of an attempt that may still be waiting for the server's last answer.
-Pending = Callable[[], Result]
-
-
-class Transport(Protocol):
-    """Where messages go."""
-
-    def begin(self, sender: str, recipient: str, message: bytes, key: str) -> Pending:
-        """Hand over one message for one recipient; ``key`` names the delivery.
-
-        Returns a function that waits for and gives the outcome, so that the caller can build
-        the next message while the server is still taking this one.
-        """
-        ...
-
-    def close(self) -> None:
-        """Release the connection, if any."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -235,43 +193,3 @@ class SmtpTransport:
         if code == 250:
             return Result(Outcome.SENT, _answer(code, answer))
         return self._refused(smtp, code, answer)
-
-
-class OutboxTransport:
-    """Writes each message as ``<key>.eml`` into a folder, atomically; the default with no relay."""
-
-    def __init__(self, folder: str | os.PathLike[str]) -> None:
-        self.folder = Path(folder)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"cannot create outbox folder {self.folder}: {exc}") from exc
-
-    def __enter__(self) -> OutboxTransport:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def begin(self, sender: str, recipient: str, message: bytes, key: str) -> Pending:
-        """Write the message at once; the file is complete or absent, never half-written."""
-        result = self.send(sender, recipient, message, key)
-        return lambda: result
-
-    def send(self, sender: str, recipient: str, message: bytes, key: str) -> Result:
-        """Write the message; the file is complete or absent, never half-written."""
-        target = self.folder / f"{key}.eml"
-        fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(message)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, target)
-        except OSError as exc:
-            Path(temporary).unlink(missing_ok=True)
-            return Result(Outcome.DEFERRED, f"cannot write {target}: {exc}")
-        return Result(Outcome.SENT, str(target))
-
-    def close(self) -> None:
-        """Nothing to release."""
