@@ -5,7 +5,6 @@ Events only; the rules live in :mod:`plugins.posts.model`.
 
 from __future__ import annotations
 
-import html
 import posixpath
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from . import display
 from .config import PostsConfig
+from .display import escape_meta
 from .errors import ContentError
 from .frontmatter import read_front_matter, register_minute_timestamps
 from .model import (
@@ -129,13 +129,7 @@ class PostsPlugin(BasePlugin[PostsConfig]):
     def on_page_markdown(
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
-        # MkDocs and Material put the front-matter title into the HTML as it is, so a title
-        # such as 'Tryck <Enter>' would become markup. Such titles are escaped once here (the
-        # few attributes Material escapes again then read '&lt;'; a bare '&' is left alone,
-        # since browsers show it right). Feeds use the model's plain text.
-        title = page.meta.get("title")
-        if isinstance(title, str) and ("<" in title or ">" in title):
-            page.meta["title"] = html.escape(title, quote=False)
+        escape_meta(page.meta)
         return markdown
 
     def on_page_context(
