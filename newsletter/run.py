@@ -170,35 +170,54 @@ def deliver(
 ) -> Tally:
     """Send every open delivery, recording each outcome the moment it is known.
 
-    The next message is built while the server is still answering the previous one; that
-    answer is recorded before the next message goes out, so at most one is ever in flight.
+    The next message is built while the server is still answering the previous one, but
+    nothing that goes wrong while building it can lose that answer: the message in flight is
+    recorded first, whatever happens (a build error, an SMTP error, Ctrl-C).  A message that
+    cannot be built fails its own delivery, with the reason, and the run goes on.
     """
     composer = Composer(store, settings)
     tally = Tally()
     envelope_from = settings.sender.addr_spec
 
-    def record(delivery: Delivery, result: Result) -> None:
-        if result.outcome is not Outcome.SENT:
-            log.warning("%s to %s: %s", result.outcome, delivery.email, result.detail)
-        detail = "" if result.outcome is Outcome.SENT else result.detail
-        status = store.mark(delivery, _STATUS[result.outcome], detail)
+    def count(status: Status) -> None:
         tally.add(status)
         if on_each is not None:
             on_each(status)
 
+    def record(delivery: Delivery, result: Result) -> None:
+        if result.outcome is not Outcome.SENT:
+            log.warning("%s to %s: %s", result.outcome, delivery.email, result.detail)
+        detail = "" if result.outcome is Outcome.SENT else result.detail
+        count(store.mark(delivery, _STATUS[result.outcome], detail))
+
     in_flight: tuple[Delivery, Pending] | None = None
-    for delivery in store.open_deliveries():
-        message = composer.message(delivery, datetime.now(UTC)) if delivery.active else None
+    try:
+        for delivery in store.open_deliveries():
+            message: bytes | None = None
+            problem = ""
+            if delivery.active:
+                try:
+                    message = composer.message(delivery, datetime.now(UTC))
+                except Exception as exc:  # whatever breaks the build fails this delivery only
+                    problem = f"cannot build the message: {type(exc).__name__}: {exc}"
+                    log.warning("%s: %s", delivery.email, problem)
+                    log.debug("building the message for %s", delivery.email, exc_info=True)
+            if in_flight is not None:
+                previous, in_flight = in_flight, None
+                record(previous[0], previous[1]())
+            if problem:
+                count(store.mark(delivery, Status.FAILED, problem))
+                continue
+            if message is None:
+                count(store.mark(delivery, Status.CANCELLED))
+                continue
+            pending = transport.begin(
+                envelope_from, delivery.email, message, delivery_key(delivery)
+            )
+            in_flight = (delivery, pending)
+    finally:
+        # Reached on success and on any error alike: an accepted message is never left
+        # unrecorded, so no later run can send it again.
         if in_flight is not None:
             record(in_flight[0], in_flight[1]())
-            in_flight = None
-        if message is None:
-            tally.add(store.mark(delivery, Status.CANCELLED))
-            if on_each is not None:
-                on_each(Status.CANCELLED)
-            continue
-        pending = transport.begin(envelope_from, delivery.email, message, delivery_key(delivery))
-        in_flight = (delivery, pending)
-    if in_flight is not None:
-        record(in_flight[0], in_flight[1]())
     return tally

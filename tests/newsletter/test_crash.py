@@ -48,10 +48,12 @@ def test_sigkill_during_send_loses_nobody(
             while sink.count() < target and process.poll() is None:
                 assert time.monotonic() < deadline, "the send made no progress"
                 time.sleep(0.005)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            kills += 1
-        process.wait()
+        assert process.poll() is None, "the run ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        kills += 1
+        assert process.wait() == -signal.SIGKILL
+    # The kills left work undone, or this test proves nothing about finishing it.
+    assert len(sink.by_recipient()) < SUBSCRIBERS
     final = _start(run, feed_file, smtp_server)
     _, err = final.communicate(timeout=120)
     assert final.returncode == 0, err.decode()
@@ -60,6 +62,8 @@ def test_sigkill_during_send_loses_nobody(
     assert len(counts) == SUBSCRIBERS, "somebody got no digest"
     duplicates = sum(counts.values()) - SUBSCRIBERS
     print(f"kills={kills} duplicates={duplicates} received={sink.count()}")
+    assert kills == KILLS
+    # At most the one message in flight at each kill can arrive twice.
     assert duplicates <= kills
     with sqlite3.connect(run.db) as db:
         assert db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall() == [

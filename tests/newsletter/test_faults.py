@@ -155,3 +155,25 @@ def test_login_with_credentials_from_the_environment(run: Cli, feed_file: Path) 
         assert sink.by_recipient() == {"anna@exempelkommun.se": 1}
     finally:
         controller.stop()
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_nothing_is_sent_twice(
+    run: Cli, smtp_server: SmtpServer, feed_file: Path
+) -> None:
+    """The reproduction: one bad row used to kill the run before the previous answer was kept."""
+    first, last = "first@exempelkommun.se", "last@exempelkommun.se"
+    run("subscribers", "add", first)
+    # A row no command of ours writes (an older version, a hand edit): building its To header
+    # raises, between the previous message's data and the recording of its answer.
+    with sqlite3.connect(run.db) as db:
+        db.execute("INSERT INTO subscribers (email, email_key, created_at)"
+                   " VALUES ('bad <x>@exempelkommun.se', 'bad <x>@exempelkommun.se', '2026')")
+    run("subscribers", "add", last)
+    for _ in range(3):
+        result = run("send", "--feed", str(feed_file), env=smtp_server.env)
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output
+    assert smtp_server.sink.by_recipient() == {first: 1, last: 1}
+    assert _statuses(run.db) == {"sent": 2, "failed": 1}
+    failures = run("failures").stdout
+    assert "bad <x>@exempelkommun.se" in failures and "cannot build the message" in failures
