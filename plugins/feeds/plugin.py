@@ -26,7 +26,7 @@ from plugins.posts.plugin import PostsPlugin
 
 from .config import FeedsConfig
 from .items import Topic, absolutize, feed_tag_uri, tag_uri, topics
-from .render import EMPTY_SITEMAP, MEDIA_TYPES, RENDERERS, Feed, Item, render_all
+from .render import EMPTY_SITEMAP, MEDIA_TYPES, RENDERERS, Feed, Item, Vocabulary, render_all
 
 log = get_plugin_logger(__name__)
 
@@ -147,6 +147,11 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         published = self.posts.published()
         limit = self.config.limit
         authors = self._author_names()
+        vocabulary = Vocabulary(
+            categories=self.posts.taxonomy.categories,
+            audiences=self.posts.taxonomy.audiences,
+            everyone=self.config.everyone_audience,
+        )
 
         def feed(name: str, label: str, items: Iterable[Item]) -> tuple[str, Feed]:
             return name, Feed(
@@ -158,6 +163,7 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
                 author=self.config.author,
                 items=tuple(items),
                 extension_about=about,
+                vocabulary=vocabulary,
             )
 
         selections = [("news", title, published[:limit])]

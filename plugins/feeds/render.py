@@ -17,13 +17,13 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
 
 from lxml import etree
 
-from plugins.posts.model import LIST_SEPARATOR, Post
+from plugins.posts.model import LIST_SEPARATOR, Post, Status
 
 CHANGE_NS = "urn:kommun:it-change:1"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -53,6 +53,27 @@ class Item:
     """Display names."""
 
 
+def _status_roles() -> dict[str, str]:
+    return {status.name.lower(): status.value for status in Status}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The site's terms, carried by every feed so that readers (the newsletter) hard-code none.
+
+    Published at channel level: ``itc:categories``, ``itc:audiences``, ``itc:everyone`` and
+    ``itc:statuses`` in RSS and Atom, the top-level ``_it_change`` object in JSON Feed.
+    """
+
+    categories: tuple[str, ...] = ()
+    """In the order mkdocs.yml lists them: the order readers show them in."""
+    audiences: tuple[str, ...] = ()
+    everyone: str | None = None
+    """The audience that means everybody (e.g. ``alla``)."""
+    statuses: dict[str, str] = field(default_factory=_status_roles)
+    """Status value by role: ``planned``, ``ongoing``, ``done``, ``cancelled``."""
+
+
 @dataclass(frozen=True)
 class Feed:
     """A feed's channel data and its items, newest first."""
@@ -68,6 +89,7 @@ class Feed:
     extension_about: str
     """Where the change metadata is documented (JSON Feed's ``about`` for ``_it_change``)."""
     language: str = "sv"
+    vocabulary: Vocabulary | None = None
 
     @property
     def updated(self) -> datetime | None:
@@ -102,6 +124,19 @@ def _change_elements(parent: etree._Element, post: Post) -> None:
         _sub(parent, ns + "action", by=post.action.by.isoformat(), what=post.action.what)
 
 
+def _vocabulary_elements(parent: etree._Element, vocabulary: Vocabulary | None) -> None:
+    if vocabulary is None:
+        return
+    ns = f"{{{CHANGE_NS}}}"
+    # Lists joined by ";" like the item elements; the statuses as attributes by role, which
+    # feedparser exposes as a dict (feed["itc_statuses"]["cancelled"]).
+    _sub(parent, ns + "categories", LIST_SEPARATOR.join(vocabulary.categories))
+    _sub(parent, ns + "audiences", LIST_SEPARATOR.join(vocabulary.audiences))
+    if vocabulary.everyone:
+        _sub(parent, ns + "everyone", vocabulary.everyone)
+    _sub(parent, ns + "statuses", **vocabulary.statuses)
+
+
 def _serialize(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
@@ -119,6 +154,7 @@ def render_rss(feed: Feed) -> bytes:
          type=MEDIA_TYPES["rss"])
     if feed.updated:
         _sub(channel, "lastBuildDate", format_datetime(feed.updated))
+    _vocabulary_elements(channel, feed.vocabulary)
     for item in feed.items:
         post = item.post
         entry = _sub(channel, "item")
@@ -156,6 +192,7 @@ def render_atom(feed: Feed) -> bytes:
     _sub(root, atom + "link", rel="self", type=MEDIA_TYPES["atom"], href=feed.self_urls["atom"])
     author = _sub(root, atom + "author")
     _sub(author, atom + "name", feed.author)
+    _vocabulary_elements(root, feed.vocabulary)
     for item in feed.items:
         post = item.post
         entry = _sub(root, atom + "entry")
@@ -222,6 +259,14 @@ def render_json(feed: Feed) -> bytes:
         "authors": [{"name": feed.author}],
         "items": items,
     }
+    if feed.vocabulary is not None:
+        document["_it_change"] = {
+            "about": feed.extension_about,
+            "categories": list(feed.vocabulary.categories),
+            "audiences": list(feed.vocabulary.audiences),
+            "everyone": feed.vocabulary.everyone,
+            "statuses": dict(feed.vocabulary.statuses),
+        }
     # Compact: indent= switches json to its pure-Python encoder, slow for a large archive.
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 

@@ -18,6 +18,7 @@ from plugins.feeds.items import absolutize, feed_tag_uri, tag_uri, topics
 from plugins.feeds.render import (
     Feed,
     Item,
+    Vocabulary,
     render_all,
     render_atom,
     render_json,
@@ -240,6 +241,32 @@ def test_json_feed(json_feed_schema: dict[str, Any]) -> None:
         "action": {"by": "2026-12-11", "what": "Logga ut <före> kl. 18 & spara"},
     }
     assert render_json(FEED).decode("utf-8").count("🎉") == 1  # UTF-8, not a \\u escape
+
+
+VOCABULARY = Vocabulary(categories=("Planerad ändring", "Tips"),
+                        audiences=("alla", "skola", "vård och omsorg"), everyone="alla")
+
+
+def test_every_format_carries_the_vocabulary(
+    atom_schema: etree.RelaxNG, json_feed_schema: dict[str, Any]
+) -> None:
+    feed = dataclasses.replace(FEED, vocabulary=VOCABULARY)
+    statuses = {"planned": "planerad", "ongoing": "pågår", "done": "klar",
+                "cancelled": "inställd"}
+    for body in (render_rss(feed), render_atom(feed)):
+        channel = feedparser.parse(body).feed
+        assert channel.itc_categories == "Planerad ändring;Tips"
+        assert channel.itc_audiences == "alla;skola;vård och omsorg"
+        assert channel.itc_everyone == "alla"
+        assert channel.itc_statuses == statuses
+    assert atom_schema.validate(etree.fromstring(render_atom(feed))), str(atom_schema.error_log)
+    document = json.loads(render_json(feed))
+    jsonschema.validate(document, json_feed_schema)
+    assert document["_it_change"] == {
+        "about": FEED.extension_about, "categories": ["Planerad ändring", "Tips"],
+        "audiences": ["alla", "skola", "vård och omsorg"], "everyone": "alla",
+        "statuses": statuses,
+    }
 
 
 @pytest.mark.parametrize("moment", [
