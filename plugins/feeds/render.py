@@ -249,7 +249,7 @@ def render_json(feed: Feed) -> bytes:
         entry["language"] = feed.language
         entry["_it_change"] = _change_object(post, feed.extension_about)
         items.append(entry)
-    document = {
+    document: dict[str, object] = {
         "version": JSON_FEED_VERSION,
         "title": feed.title,
         "home_page_url": feed.site_url,
