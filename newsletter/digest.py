@@ -20,18 +20,16 @@ from functools import cache, lru_cache
 
 import css_inline
 import jinja2
-from babel.dates import format_date, format_datetime
 from markupsafe import escape
 
 from newsletter.feed import STOCKHOLM, Entry
 from newsletter.headers import header_safe, unsubscribe_token
+from swedish.dates import format_date, format_window
 
-LOCALE = "sv_SE"
 LIST_NAME = "Nytt från IT"
 UNCATEGORISED = "Övrigt"
 # Urgent kinds first; other categories follow alphabetically, "Övrigt" last.
 CATEGORY_ORDER = ("Driftstörning", "Säkerhet", "Planerad ändring", "Nytt system", "Tips")
-EN_DASH = "\u2013"
 
 POLICY = email.policy.SMTP.clone(max_line_length=78)
 
@@ -107,33 +105,14 @@ class MailSettings:
         return f"mailto:{self.unsubscribe_mailto}?subject=Avsluta%20prenumeration"
 
 
-def format_day(value: date) -> str:
-    """"4 december 2026"."""
-    return format_date(value, "d MMMM y", locale=LOCALE)
-
-
-def format_window(start: datetime, end: datetime | None) -> str:
-    """E.g. "lördag 5 december 2026 kl. 18:00 - söndag 6 december kl. 06:00" (with an en dash).
-
-    Always in Swedish time, whatever offset the feed used.
-    """
-    begin = format_datetime(start, "EEEE d MMMM y 'kl.' HH:mm", tzinfo=STOCKHOLM, locale=LOCALE)
-    if end is None:
-        return begin
-    if start.astimezone(STOCKHOLM).date() == end.astimezone(STOCKHOLM).date():
-        return f"{begin}{EN_DASH}{format_datetime(end, 'HH:mm', tzinfo=STOCKHOLM, locale=LOCALE)}"
-    finish = format_datetime(end, "EEEE d MMMM 'kl.' HH:mm", tzinfo=STOCKHOLM, locale=LOCALE)
-    return f"{begin} {EN_DASH} {finish}"
-
-
 def _item(entry: Entry) -> Item:
     action = ""
     if entry.action is not None:
         action = entry.action.what
         if entry.action.by is not None:
-            action = f"Senast {format_day(entry.action.by)}: {action}"
+            action = f"Senast {format_date(entry.action.by)}: {action}"
     window = format_window(entry.window.start, entry.window.end) if entry.window else ""
-    return Item(entry, format_day(entry.published.astimezone(STOCKHOLM).date()), window, action)
+    return Item(entry, format_date(entry.published), window, action)
 
 
 def _category_rank(name: str) -> tuple[int, str]:

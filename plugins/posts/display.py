@@ -1,4 +1,4 @@
-"""What templates show of posts: Swedish dates and times (Babel, CLDR data), escaped text."""
+"""What templates show of posts: Swedish dates and times (the shared formatter), escaped text."""
 
 from __future__ import annotations
 
@@ -6,35 +6,26 @@ from collections.abc import MutableMapping
 from datetime import date, datetime
 from typing import Any
 
-from babel.dates import format_date, format_datetime
 from markupsafe import Markup, escape
 
-from .model import STOCKHOLM, Window
+from swedish.dates import format_date, format_datetime, format_window
 
-LOCALE = "sv_SE"
+from .model import Window
 
 
 def sv_date(value: date | datetime) -> str:
     """``5 december 2026``."""
-    if isinstance(value, datetime):
-        value = value.astimezone(STOCKHOLM).date()
-    return format_date(value, "d MMMM y", locale=LOCALE)
+    return format_date(value)
 
 
 def sv_datetime(value: datetime) -> str:
-    """``lördag 5 december 2026 kl. 18:00``."""
-    return format_datetime(value, "EEEE d MMMM y 'kl.' HH:mm", tzinfo=STOCKHOLM, locale=LOCALE)
+    """``lördag 5 december 2026 kl. 18.00``."""
+    return format_datetime(value)
 
 
 def sv_window(window: Window) -> str:
-    """A window in one phrase; the end date is left out when it is the same day."""
-    start = window.start.astimezone(STOCKHOLM)
-    end = window.end.astimezone(STOCKHOLM)
-    if start.date() == end.date():
-        until = format_datetime(end, "HH:mm", tzinfo=STOCKHOLM, locale=LOCALE)
-    else:
-        until = format_datetime(end, "EEEE d MMMM 'kl.' HH:mm", tzinfo=STOCKHOLM, locale=LOCALE)
-    return f"{sv_datetime(start)} \N{EN DASH} {until}"
+    """A window in one phrase, as the newsletter writes it."""
+    return format_window(window.start, window.end)
 
 
 # Front-matter fields that MkDocs and Material print into pages as they are, in text

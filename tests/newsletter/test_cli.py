@@ -100,7 +100,7 @@ def test_send_over_smtp_once_per_matching_subscriber(
         assert "Gammal nyhet" not in part  # older than the first run's 7 days
     for heading in ("Åtgärd krävs", "Planerade avbrott", "Planerad ändring"):
         assert heading in html
-    assert "lördag 5 december 2026 kl. 18:00" in text
+    assert "lördag 5 december 2026 kl. 18.00" in text
     assert "Avsluta prenumerationen" in text
     assert str(messages[DAVID]["Subject"]).startswith("Nytt från IT: 2 nyheter")
     assert str(messages[BERTIL]["Subject"]).startswith("Nytt från IT: 3 nyheter")

@@ -87,10 +87,10 @@ def test_digest_sections_and_subject() -> None:
 def test_windows_are_in_swedish_and_swedish_time() -> None:
     start = datetime.fromisoformat("2026-12-05T17:00:00+00:00")
     assert format_window(start, start + timedelta(hours=12)) == (
-        "lördag 5 december 2026 kl. 18:00 \u2013 söndag 6 december kl. 06:00"
+        "lördag 5 december 2026 kl. 18.00 \u2013 söndag 6 december kl. 6.00"
     )
     assert format_window(start, start + timedelta(hours=2)) == (
-        "lördag 5 december 2026 kl. 18:00\u201320:00"
+        "lördag 5 december 2026 kl. 18.00\u201320.00"
     )
 
 

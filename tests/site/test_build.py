@@ -86,7 +86,7 @@ def test_home_page_lists_windows_latest_news_and_guides(built_site: Path) -> Non
     assert "Pågående och kommande avbrott" in home
     assert "Senaste nyheterna" in home
     # The upcoming data-centre move (December 2026) is announced with a Swedish date.
-    assert re.search(r"(lördag|fredag|söndag) \d{1,2} december 2026 kl\. \d\d:\d\d", home)
+    assert re.search(r"(lördag|fredag|söndag) \d{1,2} december 2026 kl\. \d{1,2}\.\d\d", home)
     for guide in GUIDES:
         assert f"guides/{guide.stem}/" in home
 
