@@ -43,10 +43,12 @@ from newsletter.digest import (  # noqa: E402
 from newsletter.feed import parse_feed  # noqa: E402
 from newsletter.store import Store  # noqa: E402
 from newsletter.subscribers import Subscriber  # noqa: E402
+from newsletter.topics import make_choice  # noqa: E402
 from tests.newsletter.feedwriter import Post, rss  # noqa: E402
 
 SENDER = "it-nyheter@exempelkommun.se"
-TOPICS = ((), ("skola",), ("förvaltning",), ("vård och omsorg", "Säkerhet"))
+TOPICS = ((), (make_choice([], ["skola"]),), (make_choice([], ["förvaltning"]),),
+          (make_choice(["Säkerhet"], ["vård och omsorg"]),))
 
 
 def free_port() -> int:

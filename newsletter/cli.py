@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -19,7 +20,7 @@ import click
 
 from newsletter.digest import LIST_NAME, MailSettings, Recipient, build_digest, render
 from newsletter.errors import ConfigError, NewsletterError, StateError, SubscriberError
-from newsletter.feed import STOCKHOLM, parse_feed
+from newsletter.feed import AUDIENCE_EVERYONE, STOCKHOLM, parse_feed
 from newsletter.fetch import fetch
 from newsletter.headers import header_safe, verify_unsubscribe_token
 from newsletter.lock import run_lock
@@ -27,12 +28,12 @@ from newsletter.run import FIRST_RUN_WINDOW, deliver, split_new, update_from_fee
 from newsletter.store import Status, Store, Validators
 from newsletter.subscribers import (
     ImportProblem,
+    choice_from_fields,
     make_subscriber,
     normalise_address,
     read_csv,
-    relevant,
-    topic_keys,
 )
+from newsletter.topics import Vocabulary, dump_choices, relevant, vocabulary_from_entries, wanted
 from newsletter.transports import Transport
 from newsletter.transports.outbox import OutboxTransport
 from newsletter.transports.smtp import SmtpConfig, SmtpTransport
@@ -77,24 +78,45 @@ def subscribers() -> None:
     """Manage the subscriber list."""
 
 
+_FEED_FOR_TOPICS = click.option(
+    "--feed", "feed", help="Feed URL or file to learn its categories and audiences from "
+    "(default: what the last send read).")
+
+
+def _vocabulary(store: Store, feed: str | None) -> Vocabulary | None:
+    """The feed's categories and audiences: read now from ``feed``, else as last seen."""
+    if feed is None:
+        return store.vocabulary()
+    entries = parse_feed(*_fetch_body(feed))
+    vocabulary = vocabulary_from_entries(entries, AUDIENCE_EVERYONE).merged(store.vocabulary())
+    store.save_vocabulary(vocabulary)
+    return vocabulary
+
+
 @subscribers.command("import")
 @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@_FEED_FOR_TOPICS
 @click.pass_context
-def subscribers_import(ctx: click.Context, file: Any) -> None:
-    """Import FILE.csv with the header email,name,topics (topics ;-separated, empty = all).
+def subscribers_import(ctx: click.Context, file: Any, feed: str | None) -> None:
+    """Import FILE.csv with the header email,name,topics.
 
+    Topics are ;-separated categories and audiences of the feed: a post is sent when it is in
+    one of the categories (none = all) and for one of the audiences (none = all; posts for
+    everyone always).  Optional columns categories and audiences say the same explicitly.
     Idempotent; addresses compare case-insensitively; bad lines are reported and skipped.
     Someone who unsubscribed is not brought back by an import.
     """
     counts = {"added": 0, "updated": 0, "unchanged": 0, "unsubscribed": 0}
     problems = 0
-    with _store(ctx) as store, store.transaction():
-        for row in read_csv(file):
-            if isinstance(row, ImportProblem):
-                problems += 1
-                click.echo(f"{file.name}:{row.line}: skipped: {row.message}", err=True)
-                continue
-            counts[store.upsert_subscriber(row, reactivate=False)] += 1
+    with _store(ctx) as store:
+        vocabulary = _vocabulary(store, feed)
+        with store.transaction():
+            for row in read_csv(file, vocabulary):
+                if isinstance(row, ImportProblem):
+                    problems += 1
+                    click.echo(f"{file.name}:{row.line}: skipped: {row.message}", err=True)
+                    continue
+                counts[store.upsert_subscriber(row, reactivate=False, source="csv import")] += 1
     click.echo(
         f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
         f"{counts['unsubscribed']} left alone (unsubscribed), {problems} invalid lines skipped"
@@ -104,13 +126,24 @@ def subscribers_import(ctx: click.Context, file: Any) -> None:
 @subscribers.command("add")
 @click.argument("email")
 @click.option("--name", default="", help="Name shown in the To header and greeting.")
-@click.option("--topic", "topics", multiple=True, help="Category or audience; repeat. None = all.")
+@click.option("--topic", "topics", multiple=True,
+              help="Category or audience of the feed; repeat.  None = all.")
+@click.option("--category", "categories", multiple=True, help="Category; repeat.  None = all.")
+@click.option("--audience", "audiences", multiple=True, help="Audience; repeat.  None = all.")
+@_FEED_FOR_TOPICS
 @click.pass_context
-def subscribers_add(ctx: click.Context, email: str, name: str, topics: tuple[str, ...]) -> None:
-    """Add EMAIL, or update it (and subscribe it again if it had left)."""
-    subscriber = make_subscriber(email, name, topics)
+def subscribers_add(ctx: click.Context, email: str, name: str, topics: tuple[str, ...],
+                    categories: tuple[str, ...], audiences: tuple[str, ...],
+                    feed: str | None) -> None:
+    """Add EMAIL, or update it (and subscribe it again if it had left).
+
+    A post is sent when it is in one of the chosen categories and for one of the chosen
+    audiences (none chosen = all; posts for everyone always).
+    """
     with _store(ctx) as store:
-        outcome = store.upsert_subscriber(subscriber, reactivate=True)
+        choice = choice_from_fields(_vocabulary(store, feed), topics, categories, audiences)
+        subscriber = make_subscriber(email, name, choice)
+        outcome = store.upsert_subscriber(subscriber, reactivate=True, source="cli")
     click.echo(f"{subscriber.email}: {outcome}")
 
 
@@ -126,14 +159,48 @@ def subscribers_remove(ctx: click.Context, email: str) -> None:
 
 
 @subscribers.command("list")
-@click.option("--all", "show_all", is_flag=True, help="Include those who unsubscribed.")
+@click.option("--all", "show_all", is_flag=True, help="Include those who are not active.")
 @click.pass_context
 def subscribers_list(ctx: click.Context, show_all: bool) -> None:
-    """List subscribers as CSV (email,name,topics)."""
+    """List subscribers as CSV (email,name,topics) that import reads back.
+
+    Subscribers from before the categories-and-audiences rule may hold several choices; they
+    are listed in words.
+    """
     with _store(ctx) as store:
         for sub in store.subscribers(active_only=not show_all):
-            mark = "" if sub.active else ",(unsubscribed)"
-            click.echo(f"{sub.email},{_csv(sub.name)},{_csv(';'.join(sub.topics))}{mark}")
+            mark = "" if sub.active else f",({sub.state})"
+            if len(sub.choices) == 1:
+                only = sub.choices[0]
+                topics = ";".join(
+                    (*(only.categories or ()), *(only.audiences or ()), *only.topics)
+                )
+            else:
+                topics = " / ".join(c.describe() for c in sub.choices)
+            click.echo(f"{sub.email},{_csv(sub.name)},{_csv(topics)}{mark}")
+
+
+@subscribers.command("export")
+@click.argument("email")
+@click.pass_context
+def subscribers_export(ctx: click.Context, email: str) -> None:
+    """Print as JSON everything held about EMAIL, with its history (data-subject access)."""
+    with _store(ctx) as store:
+        data = store.export(email)
+    if data is None:
+        raise SubscriberError(f"nothing is held about {email}")
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@subscribers.command("forget")
+@click.argument("email")
+@click.pass_context
+def subscribers_forget(ctx: click.Context, email: str) -> None:
+    """Erase EMAIL and everything about it, deliveries and history included (erasure)."""
+    with _store(ctx) as store:
+        if not store.forget(email):
+            raise SubscriberError(f"nothing is held about {email}")
+    click.echo(f"{email}: forgotten")
 
 
 def _csv(value: str) -> str:
@@ -263,7 +330,9 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
             if found is None:
                 raise SubscriberError(f"{subscriber} is not a subscriber")
             recipient = Recipient(found.id, found.email, found.name)
-            chosen = relevant(chosen, topic_keys(";".join(found.topics)))
+            vocabulary = vocabulary_from_entries(entries, AUDIENCE_EVERYONE)
+            chosen = relevant(chosen, wanted(dump_choices(found.choices),
+                                             vocabulary.merged(store.vocabulary())))
     if not chosen:
         raise NewsletterError("no posts to preview")
     text, html = render(build_digest(chosen, now), recipient, settings)

@@ -18,10 +18,10 @@ from newsletter.digest import (
     build_digest,
     render_shared,
 )
-from newsletter.feed import Entry, parse_feed
+from newsletter.feed import AUDIENCE_EVERYONE, Entry, parse_feed
 from newsletter.fetch import fetch
 from newsletter.store import Delivery, Edition, Status, Store
-from newsletter.subscribers import relevant
+from newsletter.topics import Wanted, relevant, vocabulary_from_entries
 from newsletter.transports import Outcome, Pending, Result, Transport
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,10 @@ def update_from_feed(
         return Plan(not_modified=True)
     entries = parse_feed(fetched.body, fetched.url)
     with store.transaction():
+        # Before planning: topics given before the feed was known are sorted by it.
+        store.save_vocabulary(
+            vocabulary_from_entries(entries, AUDIENCE_EVERYONE).merged(store.vocabulary())
+        )
         cutoff = since
         if cutoff is None and not store.has_seen_anything():
             cutoff = now - FIRST_RUN_WINDOW
@@ -121,7 +125,7 @@ class Composer:
     store: Store
     settings: MailSettings
     _editions: dict[int, Edition] = field(default_factory=dict)
-    _templates: dict[tuple[int, frozenset[str], bool], MessageTemplate | None] = field(
+    _templates: dict[tuple[int, Wanted, bool], MessageTemplate | None] = field(
         default_factory=dict
     )
 
@@ -130,13 +134,13 @@ class Composer:
 
         Rendering, CSS inlining and MIME structure are done once per edition and topic set.
         """
-        key = (delivery.edition_id, delivery.topic_keys, bool(delivery.name))
+        key = (delivery.edition_id, delivery.wanted, bool(delivery.name))
         if key not in self._templates:
             edition = self._editions.get(delivery.edition_id)
             if edition is None:
                 edition = self.store.edition(delivery.edition_id)
                 self._editions[delivery.edition_id] = edition
-            entries = relevant(edition.entries, delivery.topic_keys)
+            entries = relevant(edition.entries, delivery.wanted)
             template = None
             if entries:
                 digest = build_digest(entries, edition.created_at)

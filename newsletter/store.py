@@ -19,12 +19,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from newsletter.errors import StateError
 from newsletter.feed import Entry
-from newsletter.subscribers import Subscriber, address_key, matches, topic_keys
+from newsletter.subscribers import Subscriber, address_key
+from newsletter.topics import (
+    Choice,
+    Vocabulary,
+    Wanted,
+    dump_choices,
+    legacy_choices,
+    load_choices,
+    wanted,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PAGE_SIZE = 500
 MAX_DEFERRALS = 10
 
@@ -77,7 +87,39 @@ CREATE TABLE deliveries (
 -- on status: each one is another page written by the commit that marks a delivery sent.
 CREATE INDEX deliveries_open ON deliveries(id) WHERE status IN ('pending', 'deferred', 'unknown');
 """
+
+# Version 2: self-service subscriptions.  ``topics`` (any-of names) becomes ``choices`` (JSON,
+# see newsletter.topics), filled by Python from the old value.  A subscriber who is not active
+# is exactly one of pending (awaiting confirmation), paused or unsubscribed.  ``token_key`` is
+# random per subscriber and part of every signed link, so a link never names a later subscriber
+# who happens to get the same id.  The audit table records every change with time and source.
+_SCHEMA_2 = """
+ALTER TABLE subscribers RENAME COLUMN topics TO choices;
+ALTER TABLE subscribers ADD COLUMN pending_since TEXT;
+ALTER TABLE subscribers ADD COLUMN paused_at TEXT;
+ALTER TABLE subscribers ADD COLUMN confirmed_at TEXT;
+ALTER TABLE subscribers ADD COLUMN token_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscribers ADD COLUMN source TEXT NOT NULL DEFAULT '';
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    subscriber_id INTEGER,
+    action TEXT NOT NULL,
+    source TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_subscriber ON audit(subscriber_id);
+"""
 _OPEN = "('pending', 'deferred', 'unknown')"
+
+
+class State(StrEnum):
+    """Where a subscriber stands."""
+
+    ACTIVE = "active"
+    PENDING = "pending"  # subscribed on the web, confirmation link not followed yet
+    PAUSED = "paused"
+    UNSUBSCRIBED = "unsubscribed"
 
 
 class Status(StrEnum):
@@ -98,8 +140,31 @@ class StoredSubscriber:
     id: int
     email: str
     name: str
-    topics: tuple[str, ...]
-    active: bool
+    choices: tuple[Choice, ...]
+    state: State
+    token_key: str
+
+    @property
+    def active(self) -> bool:
+        """Whether digests go to this subscriber."""
+        return self.state is State.ACTIVE
+
+
+_SUBSCRIBER_COLUMNS = (
+    "id, email, name, choices, active, pending_since, paused_at, token_key"
+)
+
+
+def _subscriber(row: tuple[Any, ...]) -> StoredSubscriber:
+    if row[4]:
+        state = State.ACTIVE
+    elif row[5]:
+        state = State.PENDING
+    elif row[6]:
+        state = State.PAUSED
+    else:
+        state = State.UNSUBSCRIBED
+    return StoredSubscriber(row[0], row[1], row[2], load_choices(row[3]), state, row[7])
 
 
 @dataclass(frozen=True)
@@ -120,7 +185,7 @@ class Delivery:
     subscriber_id: int
     email: str
     name: str
-    topic_keys: frozenset[str]
+    wanted: Wanted
     active: bool
     status: Status
     attempts: int
@@ -193,20 +258,76 @@ class Store:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
             return
-        if version != 0:
+        if version > SCHEMA_VERSION:
             raise StateError(
                 f"{self.path} has schema {version}, this program knows {SCHEMA_VERSION}"
             )
         with self.transaction():
-            if self.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
-                return  # another process was quicker
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
-            self.db.execute(
-                "INSERT INTO meta VALUES ('install_id', ?)", (secrets.token_hex(4),)
-            )
+            # Read again inside the lock: another process may have been quicker.
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version < 1:
+                self._script(_SCHEMA)
+                self.db.execute(
+                    "INSERT INTO meta VALUES ('install_id', ?)", (secrets.token_hex(4),)
+                )
+            if version < 2:
+                self._script(_SCHEMA_2)
+                self._migrate_topics()
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _script(self, script: str) -> None:
+        for statement in script.split(";"):
+            if statement.strip():
+                self.db.execute(statement)
+
+    def _migrate_topics(self) -> None:
+        """Old any-of topics become choices that send exactly what the old rule sent."""
+        rows = self.db.execute("SELECT id, choices FROM subscribers").fetchall()
+        for subscriber_id, topics in rows:
+            choices = legacy_choices(topics.split(";"))
+            self.db.execute(
+                "UPDATE subscribers SET choices = ?, token_key = ?, confirmed_at = created_at"
+                " WHERE id = ?",
+                (dump_choices(choices), _token_key(), subscriber_id),
+            )
+            if topics:
+                self._audit(subscriber_id, "migrated", "schema 2",
+                            {"topics": topics, "choices": [c.describe() for c in choices]})
+
+    # Audit
+
+    def _audit(self, subscriber_id: int | None, action: str, source: str,
+               detail: dict[str, Any] | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO audit (at, subscriber_id, action, source, detail) VALUES (?, ?, ?, ?, ?)",
+            (_now(), subscriber_id, action, source,
+             json.dumps(detail or {}, ensure_ascii=False)),
+        )
+
+    def audit_log(self, subscriber_id: int) -> list[dict[str, Any]]:
+        """Every recorded change of one subscriber, oldest first."""
+        return [
+            {"at": row[0], "action": row[1], "source": row[2], "detail": json.loads(row[3])}
+            for row in self.db.execute(
+                "SELECT at, action, source, detail FROM audit WHERE subscriber_id = ?"
+                " ORDER BY id", (subscriber_id,)
+            )
+        ]
+
+    # The feed's vocabulary
+
+    def vocabulary(self) -> Vocabulary | None:
+        """The categories and audiences of the feed as last read, None before any."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'vocabulary'").fetchone()
+        return Vocabulary.from_json(row[0]) if row else None
+
+    def save_vocabulary(self, vocabulary: Vocabulary) -> None:
+        """Remember the feed's vocabulary for the CLI and the web form."""
+        self.db.execute(
+            "INSERT INTO meta VALUES ('vocabulary', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (vocabulary.to_json(),),
+        )
 
     @property
     def install_id(self) -> str:
@@ -216,79 +337,239 @@ class Store:
 
     # Subscribers
 
-    def upsert_subscriber(self, subscriber: Subscriber, *, reactivate: bool) -> str:
+    def upsert_subscriber(
+        self, subscriber: Subscriber, *, reactivate: bool, source: str = "cli"
+    ) -> str:
         """Add or update a subscriber; returns "added", "updated", "unchanged" or "unsubscribed".
 
-        An import does not bring back someone who unsubscribed (``reactivate=False``);
-        adding them by hand does.
+        An import does not bring back someone who unsubscribed or paused (``reactivate=False``);
+        adding them by hand does.  Staff adding someone is their consent: no confirmation.
         """
         key = address_key(subscriber.email)
-        topics = ";".join(subscriber.topics)
+        choices = dump_choices(subscriber.choices)
         row = self.db.execute(
-            "SELECT id, email, name, topics, active FROM subscribers WHERE email_key = ?", (key,)
+            "SELECT id, email, name, choices, active FROM subscribers WHERE email_key = ?", (key,)
         ).fetchone()
+        detail = {"name": subscriber.name,
+                  "choices": [c.describe() for c in subscriber.choices] or ["allt"]}
         if row is None:
+            now = _now()
+            subscriber_id = self._insert(subscriber.email, key, subscriber.name, choices, source)
             self.db.execute(
-                "INSERT INTO subscribers (email, email_key, name, topics, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (subscriber.email, key, subscriber.name, topics, _now()),
+                "UPDATE subscribers SET active = 1, confirmed_at = ? WHERE id = ?",
+                (now, subscriber_id),
             )
+            self._audit(subscriber_id, "added", source, detail)
             return "added"
         if not row[4] and not reactivate:
             return "unsubscribed"
-        if tuple(row[1:5]) == (subscriber.email, subscriber.name, topics, 1):
+        if tuple(row[1:5]) == (subscriber.email, subscriber.name, choices, 1):
             return "unchanged"
         self.db.execute(
-            "UPDATE subscribers SET email = ?, name = ?, topics = ?, active = 1,"
-            " unsubscribed_at = NULL WHERE id = ?",
-            (subscriber.email, subscriber.name, topics, row[0]),
+            "UPDATE subscribers SET email = ?, name = ?, choices = ?, active = 1,"
+            " unsubscribed_at = NULL, paused_at = NULL, pending_since = NULL,"
+            " confirmed_at = COALESCE(confirmed_at, ?) WHERE id = ?",
+            (subscriber.email, subscriber.name, choices, _now(), row[0]),
         )
+        self._audit(row[0], "updated", source, detail)
         return "updated"
 
-    def deactivate_subscriber(self, email: str) -> bool:
-        """Unsubscribe an address; False if it was not subscribed."""
+    def _insert(self, email: str, key: str, name: str, choices: str, source: str) -> int:
+        # Ids are never reused, not even the highest after a ``forget``: a signed link to a
+        # forgotten subscriber must not name the next one.
         cursor = self.db.execute(
-            "UPDATE subscribers SET active = 0, unsubscribed_at = ?"
-            " WHERE email_key = ? AND active = 1",
-            (_now(), address_key(email)),
+            "INSERT INTO subscribers (id, email, email_key, name, choices, active, created_at,"
+            " token_key, source) VALUES ((SELECT max(COALESCE(max(s.id), 0),"
+            " COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'highest_id'), 0))"
+            " + 1 FROM subscribers AS s), ?, ?, ?, ?, 0, ?, ?, ?)",
+            (email, key, name, choices, _now(), _token_key(), source),
         )
-        return cursor.rowcount > 0
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
-    def deactivate_subscriber_id(self, subscriber_id: int) -> str | None:
+    def deactivate_subscriber(self, email: str, source: str = "cli") -> bool:
+        """Unsubscribe an address; False if it was not subscribed."""
+        found = self.subscriber(email)
+        if found is None or found.state is State.UNSUBSCRIBED:
+            return False
+        return self.unsubscribe(found.id, source)
+
+    def deactivate_subscriber_id(self, subscriber_id: int, source: str = "cli") -> str | None:
         """Unsubscribe by id (from a signed token); returns the address, or None if unknown."""
-        row = self.db.execute(
-            "SELECT email FROM subscribers WHERE id = ?", (subscriber_id,)
-        ).fetchone()
-        if row is None:
+        found = self.subscriber_by_id(subscriber_id)
+        if found is None:
             return None
-        self.db.execute(
-            "UPDATE subscribers SET active = 0, unsubscribed_at = COALESCE(unsubscribed_at, ?)"
-            " WHERE id = ?",
+        self.unsubscribe(subscriber_id, source)
+        return found.email
+
+    def unsubscribe(self, subscriber_id: int, source: str) -> bool:
+        """Stop all digests (also a pending or paused subscription); False if already done.
+
+        One statement, so that any number of one-click requests at once are each recorded
+        once and never lost.
+        """
+        cursor = self.db.execute(
+            "UPDATE subscribers SET active = 0, unsubscribed_at = ?, paused_at = NULL,"
+            " pending_since = NULL WHERE id = ? AND unsubscribed_at IS NULL",
             (_now(), subscriber_id),
         )
-        return str(row[0])
+        if cursor.rowcount:
+            self._audit(subscriber_id, "unsubscribed", source)
+        return cursor.rowcount > 0
+
+    def request_subscription(
+        self, email: str, name: str, choices: tuple[Choice, ...], source: str
+    ) -> StoredSubscriber:
+        """Someone asks to subscribe (web form): pending until the confirmation link is followed.
+
+        A subscriber who is already active or paused is not changed: whoever filled in the form
+        may not own the address.  Returns the subscriber as it now stands.
+        """
+        key = address_key(email)
+        found = self.subscriber(email)
+        if found is None:
+            subscriber_id = self._insert(email, key, name, dump_choices(choices), source)
+            self.db.execute(
+                "UPDATE subscribers SET pending_since = ? WHERE id = ?", (_now(), subscriber_id)
+            )
+            self._audit(subscriber_id, "requested", source,
+                        {"choices": [c.describe() for c in choices] or ["allt"]})
+        elif found.state in (State.PENDING, State.UNSUBSCRIBED):
+            self.db.execute(
+                "UPDATE subscribers SET name = ?, choices = ?, pending_since = ?,"
+                " unsubscribed_at = NULL WHERE id = ?",
+                (name, dump_choices(choices), _now(), found.id),
+            )
+            self._audit(found.id, "requested", source,
+                        {"choices": [c.describe() for c in choices] or ["allt"]})
+        result = self.subscriber(email)
+        assert result is not None
+        return result
+
+    def confirm(self, subscriber_id: int, source: str) -> bool:
+        """A pending subscription becomes active; False if it was not pending."""
+        cursor = self.db.execute(
+            "UPDATE subscribers SET active = 1, pending_since = NULL, confirmed_at = ?"
+            " WHERE id = ? AND pending_since IS NOT NULL",
+            (_now(), subscriber_id),
+        )
+        if cursor.rowcount:
+            self._audit(subscriber_id, "confirmed", source)
+        return cursor.rowcount > 0
+
+    def set_choices(self, subscriber_id: int, choices: tuple[Choice, ...], source: str) -> None:
+        """Replace what a subscriber gets."""
+        self.db.execute(
+            "UPDATE subscribers SET choices = ? WHERE id = ?",
+            (dump_choices(choices), subscriber_id),
+        )
+        self._audit(subscriber_id, "changed topics", source,
+                    {"choices": [c.describe() for c in choices] or ["allt"]})
+
+    def pause(self, subscriber_id: int, source: str) -> bool:
+        """No digests until resumed; False unless the subscriber was active."""
+        cursor = self.db.execute(
+            "UPDATE subscribers SET active = 0, paused_at = ? WHERE id = ? AND active = 1",
+            (_now(), subscriber_id),
+        )
+        if cursor.rowcount:
+            self._audit(subscriber_id, "paused", source)
+        return cursor.rowcount > 0
+
+    def resume(self, subscriber_id: int, source: str) -> bool:
+        """Digests again after a pause; False unless the subscriber was paused."""
+        cursor = self.db.execute(
+            "UPDATE subscribers SET active = 1, paused_at = NULL"
+            " WHERE id = ? AND paused_at IS NOT NULL",
+            (subscriber_id,),
+        )
+        if cursor.rowcount:
+            self._audit(subscriber_id, "resumed", source)
+        return cursor.rowcount > 0
 
     def subscribers(self, *, active_only: bool = True) -> Iterator[StoredSubscriber]:
         """Subscribers ordered by address, streamed."""
         where = "WHERE active = 1" if active_only else ""
         for row in self.db.execute(
-            f"SELECT id, email, name, topics, active FROM subscribers {where} ORDER BY email_key"
+            f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers {where} ORDER BY email_key"
         ):
-            yield StoredSubscriber(
-                row[0], row[1], row[2], tuple(t for t in row[3].split(";") if t), bool(row[4])
-            )
+            yield _subscriber(row)
 
     def subscriber(self, email: str) -> StoredSubscriber | None:
         """One subscriber by address (active or not)."""
         row = self.db.execute(
-            "SELECT id, email, name, topics, active FROM subscribers WHERE email_key = ?",
+            f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers WHERE email_key = ?",
+            (address_key(email),),
+        ).fetchone()
+        return None if row is None else _subscriber(row)
+
+    def subscriber_by_id(self, subscriber_id: int) -> StoredSubscriber | None:
+        """One subscriber by id (active or not)."""
+        row = self.db.execute(
+            f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers WHERE id = ?", (subscriber_id,)
+        ).fetchone()
+        return None if row is None else _subscriber(row)
+
+    def export(self, email: str) -> dict[str, Any] | None:
+        """Everything held about an address and why (GDPR access request), None if nothing."""
+        row = self.db.execute(
+            "SELECT id, email, name, choices, active, pending_since, paused_at, unsubscribed_at,"
+            " confirmed_at, created_at, source FROM subscribers WHERE email_key = ?",
             (address_key(email),),
         ).fetchone()
         if row is None:
             return None
-        return StoredSubscriber(
-            row[0], row[1], row[2], tuple(t for t in row[3].split(";") if t), bool(row[4])
-        )
+        found = self.subscriber_by_id(row[0])
+        assert found is not None
+        deliveries = [
+            {"edition": r[0], "status": r[1], "attempts": r[2], "last_error": r[3],
+             "updated_at": r[4], "sent_at": r[5]}
+            for r in self.db.execute(
+                "SELECT edition_id, status, attempts, last_error, updated_at, sent_at"
+                " FROM deliveries WHERE subscriber_id = ? ORDER BY id", (row[0],)
+            )
+        ]
+        return {
+            "purpose": "Utskick av nyhetsbrevet Nytt från IT till den som prenumererar.",
+            "subscriber": {
+                "id": row[0], "email": row[1], "name": row[2], "state": found.state.value,
+                "choices": [
+                    {"categories": c.categories, "audiences": c.audiences,
+                     "description": c.describe()}
+                    for c in found.choices
+                ],
+                "created_at": row[9], "source": row[10], "confirmed_at": row[8],
+                "pending_since": row[5], "paused_at": row[6], "unsubscribed_at": row[7],
+            },
+            "deliveries": deliveries,
+            "audit": self.audit_log(row[0]),
+        }
+
+    def forget(self, email: str, source: str = "cli") -> bool:
+        """Erase an address and everything about it (GDPR erasure); False if unknown.
+
+        Deleted content is overwritten in the file and the WAL is emptied, so that not even
+        free pages keep the address.  Only an audit line without the address remains.
+        """
+        found = self.subscriber(email)
+        if found is None:
+            return False
+        self.db.execute("PRAGMA secure_delete = ON")
+        try:
+            with self.transaction():
+                self.db.execute("DELETE FROM deliveries WHERE subscriber_id = ?", (found.id,))
+                self.db.execute("DELETE FROM audit WHERE subscriber_id = ?", (found.id,))
+                self.db.execute("DELETE FROM subscribers WHERE id = ?", (found.id,))
+                self.db.execute(
+                    "INSERT INTO meta VALUES ('highest_id', ?) ON CONFLICT (key) DO UPDATE"
+                    " SET value = max(CAST(value AS INTEGER), excluded.value)",
+                    (found.id,),
+                )
+                self._audit(found.id, "forgotten", source)
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self.db.execute("PRAGMA secure_delete = OFF")
+        return True
 
     # Feeds and entries
 
@@ -354,19 +635,24 @@ class Store:
 
         Subscribers are streamed from the database, never all held in memory.
         """
-        def wanted() -> Iterator[tuple[int, int, str]]:
+        decided: dict[str, bool] = {}  # choices are few however many subscribers hold them
+        vocabulary = self.vocabulary()
+
+        def planned() -> Iterator[tuple[int, int, str]]:
             now = _now()
-            rows = self.db.execute("SELECT id, topics FROM subscribers WHERE active = 1")
-            for subscriber_id, topics in rows:
-                keys = topic_keys(topics)
-                if any(matches(keys, e) for e in entries):
+            rows = self.db.execute("SELECT id, choices FROM subscribers WHERE active = 1")
+            for subscriber_id, choices in rows:
+                if choices not in decided:
+                    want = wanted(choices, vocabulary)
+                    decided[choices] = any(want(e) for e in entries)
+                if decided[choices]:
                     yield edition_id, subscriber_id, now
 
         before = self.db.total_changes
         self.db.executemany(
             "INSERT OR IGNORE INTO deliveries (edition_id, subscriber_id, updated_at)"
             " VALUES (?, ?, ?)",
-            wanted(),
+            planned(),
         )
         return self.db.total_changes - before
 
@@ -397,9 +683,10 @@ class Store:
         Paging by id means that a delivery deferred during this pass is not tried again in it.
         """
         last = 0
+        vocabulary = self.vocabulary()
         while True:
             rows = self.db.execute(
-                "SELECT d.id, d.edition_id, d.subscriber_id, s.email, s.name, s.topics, s.active,"
+                "SELECT d.id, d.edition_id, d.subscriber_id, s.email, s.name, s.choices, s.active,"
                 " d.status, d.attempts, d.unknown_count"
                 " FROM deliveries AS d JOIN subscribers AS s ON s.id = d.subscriber_id"
                 f" WHERE d.status IN {_OPEN} AND d.id > ? ORDER BY d.id LIMIT ?",
@@ -410,7 +697,7 @@ class Store:
             for row in rows:
                 yield Delivery(
                     id=row[0], edition_id=row[1], subscriber_id=row[2], email=row[3],
-                    name=row[4], topic_keys=topic_keys(row[5]), active=bool(row[6]),
+                    name=row[4], wanted=wanted(row[5], vocabulary), active=bool(row[6]),
                     status=Status(row[7]), attempts=row[8], unknown_count=row[9],
                 )
             last = rows[-1][0]
@@ -456,6 +743,10 @@ class Store:
         return dict(
             self.db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall()
         )
+
+
+def _token_key() -> str:
+    return secrets.token_urlsafe(6)
 
 
 def _create_private(path: Path) -> None:

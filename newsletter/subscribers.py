@@ -1,4 +1,7 @@
-"""Subscribers, and the pure rules about their addresses, topics and which posts they get."""
+"""Subscribers, and the pure rules about their addresses and the subscriber file.
+
+Which posts a subscriber gets is :mod:`newsletter.topics`.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +9,26 @@ import csv
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TextIO
 
 from newsletter.errors import SubscriberError
-from newsletter.feed import Entry, clean_text, topic_key
+from newsletter.feed import clean_text
+from newsletter.topics import Choice, Vocabulary, make_choice
 
 # Deliberately strict: plain ASCII addresses as an intranet relay accepts them.  No quoted local
 # parts, no comments, nothing a header parser could read in two ways.
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDRESS = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")
-TOPIC_SEPARATOR = ";"
 
 
 @dataclass(frozen=True)
 class Subscriber:
-    """A row of the subscriber list, already validated."""
+    """A row of the subscriber list, already validated; no choices means everything."""
 
     email: str
     name: str = ""
-    topics: tuple[str, ...] = ()
+    choices: tuple[Choice, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,29 +52,51 @@ def address_key(address: str) -> str:
     return address.strip().lower()
 
 
-def parse_topics(value: str | Iterable[str]) -> tuple[str, ...]:
-    """Topics from ``"a;b"`` or a list, cleaned, without duplicates; empty means everything."""
-    parts = value.split(TOPIC_SEPARATOR) if isinstance(value, str) else value
-    topics: dict[str, str] = {}
-    for part in parts:
-        for piece in part.split(TOPIC_SEPARATOR):
-            text = clean_text(piece)
-            if text:
-                topics.setdefault(topic_key(text), text)
-    return tuple(topics.values())
+def make_subscriber(email: str, name: str = "", choice: Choice | None = None) -> Subscriber:
+    """A validated subscriber; names lose control characters so that they cannot add headers.
+
+    A choice of any category for any audience is the same as no choice: everything.
+    """
+    choices = () if choice is None or choice == Choice() else (choice,)
+    return Subscriber(normalise_address(email), clean_text(name), choices)
 
 
-def make_subscriber(email: str, name: str = "", topics: str | Iterable[str] = ()) -> Subscriber:
-    """A validated subscriber; names lose control characters so that they cannot add headers."""
-    return Subscriber(normalise_address(email), clean_text(name), parse_topics(topics))
+def choice_from_fields(
+    vocabulary: Vocabulary | None,
+    topics: Iterable[str] = (),
+    categories: Iterable[str] = (),
+    audiences: Iterable[str] = (),
+) -> Choice:
+    """One choice from the CLI's or the CSV file's fields, by the one matching rule.
+
+    ``topics`` may mix categories and audiences: with the feed's vocabulary known they are
+    sorted (and checked) now, else when the next send reads the feed.  Explicit
+    ``categories`` and ``audiences`` are checked against the vocabulary when it is known.
+    """
+    topics, categories, audiences = list(topics), list(categories), list(audiences)
+    choice = make_choice(categories, audiences)
+    if vocabulary is None:
+        # Sorted into categories and audiences by the feed at the next send.
+        return make_choice(categories, audiences, topics)
+    vocabulary.check(choice)
+    mixed = vocabulary.classify(topics)
+    return make_choice(
+        [*(choice.categories or ()), *(mixed.categories or ())],
+        [*(choice.audiences or ()), *(mixed.audiences or ())],
+    )
 
 
-def read_csv(stream: TextIO) -> Iterator[Subscriber | ImportProblem]:
+def read_csv(
+    stream: TextIO, vocabulary: Vocabulary | None = None
+) -> Iterator[Subscriber | ImportProblem]:
     """Subscribers from a CSV file with the header ``email,name,topics``.
 
-    Yields an :class:`ImportProblem` (with the line number) for each row that cannot be used,
-    so that one bad row never stops the others.  An address listed twice keeps its first row,
-    so that importing the same file again changes nothing.
+    ``topics`` are ``;``-separated category or audience names (empty: everything) and mean
+    what the web form means: one of these categories for one of these audiences.  Columns
+    ``categories`` and ``audiences`` may say the same explicitly.  Yields an
+    :class:`ImportProblem` (with the line number) for each row that cannot be used, so that
+    one bad row never stops the others.  An address listed twice keeps its first row, so that
+    importing the same file again changes nothing.
     """
     first_line: dict[str, int] = {}
     reader = csv.DictReader(stream)
@@ -83,9 +107,11 @@ def read_csv(stream: TextIO) -> Iterator[Subscriber | ImportProblem]:
         line = reader.line_num
         values = {(k or "").strip().lower(): (v or "") for k, v in row.items() if k}
         try:
-            subscriber = make_subscriber(
-                values.get("email", ""), values.get("name", ""), values.get("topics", "")
+            choice = choice_from_fields(
+                vocabulary, [values.get("topics", "")], [values.get("categories", "")],
+                [values.get("audiences", "")],
             )
+            subscriber = make_subscriber(values.get("email", ""), values.get("name", ""), choice)
         except SubscriberError as exc:
             yield ImportProblem(line, str(exc))
             continue
@@ -94,23 +120,3 @@ def read_csv(stream: TextIO) -> Iterator[Subscriber | ImportProblem]:
             yield ImportProblem(line, f"{subscriber.email} is already on line {first}")
             continue
         yield subscriber
-
-
-@lru_cache(maxsize=4096)
-def topic_keys(stored: str) -> frozenset[str]:
-    """Comparable topic keys from the ``;``-joined form stored in the database."""
-    return frozenset(topic_key(t) for t in parse_topics(stored))
-
-
-def matches(keys: frozenset[str], entry: Entry) -> bool:
-    """Whether a subscriber with these topic keys wants the entry.
-
-    No topics means everything; a post for the audience "alla" is for everyone; otherwise one of
-    the subscriber's topics must equal one of the post's categories or audiences.
-    """
-    return not keys or entry.for_everyone or not keys.isdisjoint(entry.topics)
-
-
-def relevant(entries: Iterable[Entry], keys: frozenset[str]) -> list[Entry]:
-    """The entries a subscriber with these topic keys wants, in the given order."""
-    return [e for e in entries if matches(keys, e)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import sqlite3
 import stat
@@ -79,9 +80,10 @@ def test_send_over_smtp_once_per_matching_subscriber(
     run("subscribers", "import", str(subscribers_csv))
     result = run("send", "--feed", str(feed_file), env=smtp_server.env)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("3 new posts, 4 digests sent, 0 failed, 0 deferred")
+    # Cecilia chose the category Tips: the Säkerhet post for everyone is not in it.
+    assert result.stdout.startswith("3 new posts, 3 digests sent, 0 failed, 0 deferred")
     messages = _messages(smtp_server)
-    assert sorted(messages) == [ANNA, BERTIL, CECILIA, DAVID]
+    assert sorted(messages) == [ANNA, BERTIL, DAVID]
     anna = messages[ANNA]
     assert anna.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in anna.iter_parts()] == ["text/plain", "text/html"]
@@ -102,12 +104,13 @@ def test_send_over_smtp_once_per_matching_subscriber(
         assert heading in html
     assert "lördag 5 december 2026 kl. 18.00" in text
     assert "Avsluta prenumerationen" in text
-    assert str(messages[DAVID]["Subject"]).startswith("Nytt från IT: 2 nyheter")
+    # Säkerhet for vård och omsorg: the phishing post for everyone, not the care app (Nytt system)
+    assert str(messages[DAVID]["Subject"]).startswith("Nytt från IT: 1 nyhet,")
     assert str(messages[BERTIL]["Subject"]).startswith("Nytt från IT: 3 nyheter")
 
     again = run("send", "--feed", str(feed_file), env=smtp_server.env)
     assert again.stdout.startswith("0 new posts, 0 digests sent")
-    assert len(smtp_server.sink.messages) == 4
+    assert len(smtp_server.sink.messages) == 3
 
     # An edited post is not news again; a new one goes to exactly those who want it.
     now = datetime.now(UTC)
@@ -121,7 +124,7 @@ def test_send_over_smtp_once_per_matching_subscriber(
     third = run("send", "--feed", str(feed_file), env=smtp_server.env)
     assert third.stdout.startswith("1 new posts, 3 digests sent"), third.output
     counts = smtp_server.sink.by_recipient()
-    assert counts == {ANNA: 2, BERTIL: 2, CECILIA: 2, DAVID: 1}
+    assert counts == {ANNA: 2, BERTIL: 2, CECILIA: 1, DAVID: 1}
 
 
 def test_outbox_when_no_smtp_host(run: Cli, feed_file: Path, subscribers_csv: Path,
@@ -131,7 +134,7 @@ def test_outbox_when_no_smtp_host(run: Cli, feed_file: Path, subscribers_csv: Pa
     result = run("send", "--feed", str(feed_file), "--outbox", str(outbox))
     assert result.exit_code == 0, result.output
     files = sorted(outbox.glob("*.eml"))
-    assert len(files) == 4
+    assert len(files) == 3  # Cecilia's Tips: none of the three posts
     parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert parsed.get_content_type() == "multipart/alternative"
 
@@ -162,8 +165,9 @@ def test_preview_writes_html_and_text(run: Cli, feed_file: Path, subscribers_csv
                  "--subscriber", "DAVID@exempelkommun.se")
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
-    assert '<html lang="sv">' in html and "Ny app för hemtjänsten" in html
-    assert "Flytt till nytt datacenter" not in html
+    # Säkerhet for vård och omsorg: the phishing warning for everyone, not the care app
+    assert '<html lang="sv">' in html and "Varning för nätfiske" in html
+    assert "Ny app för hemtjänsten" not in html and "Flytt till nytt datacenter" not in html
     assert "Hej David!" in out.with_suffix(".txt").read_text(encoding="utf-8")
     assert run("failures").stdout == ""  # nothing was sent or recorded
 
@@ -233,3 +237,36 @@ def test_unsubscribe_link_token_round_trip(run: Cli, smtp_server: SmtpServer,
     token = link.split("token=")[1]
     assert run("unsubscribe", token, env=env).stdout.strip() == f"{ANNA}: removed"
     assert run("unsubscribe", token[:-2] + "xx", env=env).exit_code == 7
+
+
+def test_export_shows_everything_held_and_forget_leaves_nothing(
+    run: Cli, smtp_server: SmtpServer, feed_file: Path
+) -> None:
+    run("subscribers", "add", ANNA, "--name", "Anna Åström", "--category", "Säkerhet",
+        "--audience", "skola")
+    run("subscribers", "add", BERTIL)
+    assert run("send", "--feed", str(feed_file), env=smtp_server.env).exit_code == 0
+    exported = run("subscribers", "export", "Anna@Exempelkommun.se")
+    assert exported.exit_code == 0, exported.output
+    data = json.loads(exported.stdout)
+    assert data["subscriber"]["email"] == ANNA
+    assert data["subscriber"]["name"] == "Anna Åström"
+    assert data["subscriber"]["state"] == "active"
+    assert data["subscriber"]["choices"] == [
+        {"categories": ["Säkerhet"], "audiences": ["skola"], "description": "Säkerhet för skola"}
+    ]
+    assert [d["status"] for d in data["deliveries"]] == ["sent"]
+    assert [a["action"] for a in data["audit"]] == ["added"]
+    assert data["audit"][0]["source"] == "cli"
+
+    files = list(run.db.parent.glob("newsletter.db*"))
+    assert any(b"anna@" in path.read_bytes() for path in files)  # the check below can fail
+    assert run("subscribers", "forget", ANNA).stdout.strip() == f"{ANNA}: forgotten"
+    assert run("subscribers", "export", ANNA).exit_code == 7
+    assert run("subscribers", "forget", ANNA).exit_code == 7
+    assert ANNA not in run("subscribers", "list", "--all").stdout
+    # Not even in free pages or the write-ahead log of the database.
+    for path in run.db.parent.glob("newsletter.db*"):
+        assert b"anna@" not in path.read_bytes().lower(), path
+        assert "Åström".encode() not in path.read_bytes(), path
+    assert BERTIL in run("subscribers", "list").stdout

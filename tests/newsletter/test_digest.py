@@ -13,7 +13,6 @@ from newsletter.digest import MailSettings, Recipient, build_digest, build_messa
 from newsletter.feed import Action, Entry, Window
 from newsletter.headers import header_safe, unsubscribe_token, verify_unsubscribe_token
 from newsletter.run import split_new
-from newsletter.subscribers import matches, parse_topics, topic_keys
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday of ISO week 48
 
@@ -35,26 +34,6 @@ SETTINGS = MailSettings(
     unsubscribe_url="https://intranet.exempelkommun.se/avsluta",
     unsubscribe_secret="s3cret",
 )
-
-
-@pytest.mark.parametrize(
-    ("topics", "post", "wanted"),
-    [
-        ("", entry("a", categories=("Tips",)), True),
-        ("tips", entry("a", categories=("Tips",)), True),
-        ("Skola", entry("a", audiences=("skola",)), True),
-        ("skola", entry("a", audiences=("förvaltning",)), False),
-        ("skola", entry("a", categories=("Säkerhet",), audiences=("alla",)), True),
-        ("vård och omsorg;Säkerhet", entry("a", categories=("säkerhet",)), True),
-        ("Tips", entry("a", categories=("Driftstörning",)), False),
-    ],
-)
-def test_topic_matching(topics: str, post: Entry, wanted: bool) -> None:
-    assert matches(topic_keys(topics), post) is wanted
-
-
-def test_topics_are_cleaned_and_deduplicated() -> None:
-    assert parse_topics(" skola ; Skola;;vård  och omsorg ") == ("skola", "vård och omsorg")
 
 
 def test_split_new_skips_seen_and_marks_old_as_seen_only() -> None:
