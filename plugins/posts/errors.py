@@ -19,11 +19,18 @@ class Problem:
     """The bad value as the writer wrote it; None when the field is missing."""
     allowed: str
     reason: str = "is not allowed"
+    line: int | None = None
+    """Line of the field in the file (1 is the opening '---'); None when unknown or missing."""
+
+    @property
+    def where(self) -> str:
+        """``file:line`` as compilers and editors show it, or the file alone."""
+        return f"{self.source}:{self.line}" if self.line else self.source
 
     def __str__(self) -> str:
         if self.value is None:
-            return f"{self.source}: {self.field} is missing; expected {self.allowed}"
-        return f"{self.source}: {self.field} {self.value} {self.reason}; expected {self.allowed}"
+            return f"{self.where}: {self.field} is missing; expected {self.allowed}"
+        return f"{self.where}: {self.field} {self.value} {self.reason}; expected {self.allowed}"
 
 
 class FrontMatterError(ContentError):

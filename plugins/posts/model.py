@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -118,16 +118,21 @@ POST_FIELDS = frozenset(
 GUIDE_FIELDS = frozenset({"title", "description", "tags", "applies_to"}) | _THEME_FIELDS
 
 
-def unknown_fields(meta: Mapping[str, Any], known: Iterable[str], source: str) -> list[str]:
+def unknown_fields(
+    meta: Mapping[str, Any], known: Iterable[str], source: str,
+    lines: Mapping[str, int] | None = None,
+) -> list[str]:
     """Warnings for fields nobody reads, with a suggestion: a typo must not pass silently."""
     known = sorted(known)
+    lines = lines or {}
     warnings = []
     for name in meta:
         if name in known:
             continue
         close = difflib.get_close_matches(str(name), known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
-        warnings.append(f"{source}: unknown field '{name}' is ignored{hint}")
+        where = f"{source}:{lines[name]}" if name in lines else source
+        warnings.append(f"{where}: unknown field '{name}' is ignored{hint}")
     return warnings
 
 
@@ -138,11 +143,13 @@ class _Reader:
     source: str
     meta: Mapping[str, Any]
     tz: ZoneInfo
+    lines: Mapping[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     def fail(self, name: str, value: Any, allowed: str, reason: str = "is not allowed") -> None:
         shown = None if value is None else _show(value)
-        self.problems.append(Problem(self.source, name, shown, allowed, reason))
+        line = self.lines.get(name) or self.lines.get(name.split(".", 1)[0])
+        self.problems.append(Problem(self.source, name, shown, allowed, reason, line))
 
     def get(self, mapping: Mapping[str, Any], name: str, path: str, *, required: bool) -> Any:
         value = mapping.get(name)
@@ -274,15 +281,18 @@ def _closest(value: str, allowed: tuple[str, ...]) -> str:
 
 
 def parse_post(
-    meta: Mapping[str, Any], source: str, taxonomy: Taxonomy, where: str | None = None
+    meta: Mapping[str, Any], source: str, taxonomy: Taxonomy, where: str | None = None,
+    lines: Mapping[str, int] | None = None,
 ) -> Post:
     """Validate a post's front matter into a :class:`Post`.
 
     ``source`` is the docs-relative path; ``where`` is how messages name the file (by default
-    ``source``). Raises :class:`FrontMatterError` listing every problem found, each naming the
-    file, the field, the bad value and what is allowed.
+    ``source``); ``lines`` gives each field's line in the file (see
+    :func:`plugins.posts.frontmatter.load_front_matter`). Raises :class:`FrontMatterError`
+    listing every problem found, each naming the file, the line, the field, the bad value and
+    what is allowed. A pure function: the build and the writers' tools share it.
     """
-    read = _Reader(where or source, meta, taxonomy.timezone)
+    read = _Reader(where or source, meta, taxonomy.timezone, lines or {})
     title = read.text("title")
     description = read.text("description", max_length=DESCRIPTION_MAX)
     published = read.moment(meta["date"], "date") if meta.get("date") is not None else None
@@ -332,7 +342,7 @@ def parse_post(
     if not isinstance(draft, bool):
         read.fail("draft", draft, "true or false")
 
-    stem = source.rsplit("/", 1)[-1].removesuffix(".md")
+    stem = file_stem(source)
     key = stem
     if meta.get("id") is not None:
         key = str(meta["id"]).strip()
@@ -354,10 +364,11 @@ def parse_post(
 
 
 def parse_guide(
-    meta: Mapping[str, Any], source: str, taxonomy: Taxonomy, where: str | None = None
+    meta: Mapping[str, Any], source: str, taxonomy: Taxonomy, where: str | None = None,
+    lines: Mapping[str, int] | None = None,
 ) -> Guide:
-    """Validate a guide's front matter into a :class:`Guide`."""
-    read = _Reader(where or source, meta, taxonomy.timezone)
+    """Validate a guide's front matter into a :class:`Guide` (see :func:`parse_post`)."""
+    read = _Reader(where or source, meta, taxonomy.timezone, lines or {})
     title = read.text("title")
     description = read.text("description", max_length=DESCRIPTION_MAX)
     tags = read.names("tags")
@@ -366,6 +377,38 @@ def parse_guide(
         raise FrontMatterError(read.problems)
     assert title and description
     return Guide(source, title, description, tags, applies_to)
+
+
+def file_stem(source: str) -> str:
+    """The file name without folder and ``.md``: a post's key unless it sets ``id``."""
+    return source.rsplit("/", 1)[-1].removesuffix(".md")
+
+
+def duplicate_keys(
+    posts: Iterable[Post], name_of: Callable[[Post], str] | None = None
+) -> list[Problem]:
+    """One problem for each post whose key (file name or ``id``) another post has already.
+
+    The key is the post's id in every feed and the newsletter's record of what was sent, so
+    two posts with one key would share a feed id and the second would never be mailed.
+    ``name_of`` says how messages name a post's file (by default its ``source``).
+    """
+    name = name_of or (lambda post: post.source)
+    first: dict[str, Post] = {}
+    problems = []
+    for post in sorted(posts, key=lambda post: post.source):
+        if post.key not in first:
+            first[post.key] = post
+            continue
+        other = first[post.key]
+        field_name = "file name" if post.key == file_stem(post.source) else "id"
+        how = "file name" if other.key == file_stem(other.source) else "id"
+        problems.append(Problem(
+            name(post), field_name, post.key,
+            "an id that no other post has; set 'id:' to a new name",
+            f"is already the {how} of {name(other)}",
+        ))
+    return problems
 
 
 def newest_first(posts: Iterable[Post]) -> list[Post]:

@@ -24,13 +24,14 @@ from . import display
 from .config import PostsConfig
 from .display import escape_meta
 from .errors import ContentError
-from .frontmatter import read_front_matter, register_minute_timestamps
+from .frontmatter import load_front_matter, register_minute_timestamps
 from .model import (
     GUIDE_FIELDS,
     POST_FIELDS,
     Guide,
     Post,
     Taxonomy,
+    duplicate_keys,
     newest_first,
     parse_guide,
     parse_post,
@@ -81,15 +82,18 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         for file in files.documentation_pages():
             source = f"{docs_name}/{file.src_uri}"
             try:
-                meta = read_front_matter(file.content_string, source)
+                front = load_front_matter(file.content_string, source)
+                meta, lines = front.meta, front.lines
                 if file.src_uri.startswith(posts_dir):
-                    self._warn(unknown_fields(meta, POST_FIELDS, source))
-                    posts.append(parse_post(meta, file.src_uri, self.taxonomy, source))
+                    self._warn(unknown_fields(meta, POST_FIELDS, source, lines))
+                    posts.append(parse_post(meta, file.src_uri, self.taxonomy, source, lines))
                 elif file.src_uri.startswith(guides_dir) and file.name != "index":
-                    self._warn(unknown_fields(meta, GUIDE_FIELDS, source))
-                    guides.append(parse_guide(meta, file.src_uri, self.taxonomy, source))
+                    self._warn(unknown_fields(meta, GUIDE_FIELDS, source, lines))
+                    guides.append(parse_guide(meta, file.src_uri, self.taxonomy, source, lines))
             except ContentError as error:
                 errors.append(str(error))
+        errors += [str(problem) for problem in
+                   duplicate_keys(posts, lambda post: f"{docs_name}/{post.source}")]
         if errors:
             raise PluginError("Front matter problems:\n" + "\n".join(errors))
 

@@ -10,11 +10,16 @@ import pytest
 import yaml
 
 from plugins.posts.errors import FrontMatterError, FrontMatterSyntaxError
-from plugins.posts.frontmatter import read_front_matter, register_minute_timestamps
+from plugins.posts.frontmatter import (
+    load_front_matter,
+    read_front_matter,
+    register_minute_timestamps,
+)
 from plugins.posts.model import (
     POST_FIELDS,
     Status,
     Taxonomy,
+    duplicate_keys,
     parse_guide,
     parse_post,
     unknown_fields,
@@ -224,3 +229,35 @@ def test_impossible_dates_reach_the_model_as_text() -> None:
     meta = read_front_matter("---\ndate: 2025-13-01\nwindow:\n  start: 2025-02-30 10:00\n---\n",
                              "a.md")
     assert meta == {"date": "2025-13-01", "window": {"start": "2025-02-30 10:00"}}
+
+
+def test_problems_name_the_line_of_their_field() -> None:
+    text = ("---\ntitle: Flytt\ndate: 2026-11-20\ndescription: Kort.\ncategories: [Nyheter]\n"
+            "audience: [alla]\nstatus: klar\nwindow:\n  start: 2026-12-01 10:00\n"
+            "  end: 2026-12-01 09:00\n---\n")
+    front = load_front_matter(text, WHERE)
+    with pytest.raises(FrontMatterError) as caught:
+        parse_post(front.meta, SOURCE, TAXONOMY, WHERE, front.lines)
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith(f"{WHERE}:5: categories Nyheter is not allowed")
+    assert lines[1].startswith(f"{WHERE}:10: window.end 2026-12-01 09:00 is before")
+    assert [(p.field, p.line) for p in caught.value.problems] == [("categories", 5),
+                                                                 ("window.end", 10)]
+
+
+def test_a_missing_field_is_reported_without_a_line() -> None:
+    front = load_front_matter("---\ntitle: Flytt\n---\n", WHERE)
+    with pytest.raises(FrontMatterError) as caught:
+        parse_post(front.meta, SOURCE, TAXONOMY, WHERE, front.lines)
+    assert f"{WHERE}: date is missing" in str(caught.value)
+
+
+def test_duplicate_keys_name_both_files() -> None:
+    first = parse_post(valid(), "news/posts/flytt.md", TAXONOMY)
+    renamed = parse_post(valid(id="flytt"), "news/posts/ny-flytt.md", TAXONOMY)
+    other = parse_post(valid(), "news/posts/annan.md", TAXONOMY)
+    assert [str(p) for p in duplicate_keys([renamed, other, first])] == [
+        "news/posts/ny-flytt.md: id flytt is already the file name of news/posts/flytt.md; "
+        "expected an id that no other post has; set 'id:' to a new name",
+    ]
+    assert duplicate_keys([first, other]) == []

@@ -115,29 +115,31 @@ def test_headings_get_readable_ascii_anchors(project: Path, tmp_path: Path) -> N
     assert 'id="vad-hander-for-are"' in html
 
 
+# Lines counted by hand from broken_post(): '---' is line 1, then title, date, description,
+# categories, audience, status, less the field the case replaces, then the case's lines.
 BROKEN_POSTS = {
     "window-end-before-start": (
         "window:\n  start: 2025-03-01 12:00\n  end: 2025-03-01 10:00\n",
-        "content/news/posts/trasig.md: window.end 2025-03-01 10:00 is before window.start "
+        "content/news/posts/trasig.md:10: window.end 2025-03-01 10:00 is before window.start "
         "2025-03-01 12:00",
     ),
     "unknown-category": (
         "categories: [Nyheter]\n",
-        "content/news/posts/trasig.md: categories Nyheter is not allowed; expected one of: "
+        "content/news/posts/trasig.md:7: categories Nyheter is not allowed; expected one of: "
         "Planerad ändring, Driftstörning, Nytt system, Säkerhet, Tips",
     ),
     "bad-status": (
         "status: klart\n",
-        "content/news/posts/trasig.md: status klart is not allowed; expected one of: planerad, "
+        "content/news/posts/trasig.md:7: status klart is not allowed; expected one of: planerad, "
         "pågår, klar, inställd",
     ),
     "description-too-long": (
         f"description: {'Lång text. ' * 40}\n",
-        "content/news/posts/trasig.md: description",
+        "content/news/posts/trasig.md:7: description",
     ),
     "bad-date": (
         "date: 2025-13-01\n",
-        "content/news/posts/trasig.md: date 2025-13-01 is not allowed",
+        "content/news/posts/trasig.md:7: date 2025-13-01 is not allowed",
     ),
     "broken-yaml": (
         "services: [Microsoft 365\n",
@@ -159,7 +161,7 @@ def broken_post(override: str) -> str:
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN_POSTS))
-def test_a_broken_post_stops_the_build_naming_file_field_and_value(
+def test_a_broken_post_stops_the_build_naming_file_line_field_and_value(
     case: str, project: Path, tmp_path: Path
 ) -> None:
     override, expected = BROKEN_POSTS[case]
@@ -184,7 +186,7 @@ def test_a_broken_guide_stops_the_build(project: Path, tmp_path: Path) -> None:
                      encoding="utf-8")
     build = run_build(project, tmp_path / "site", strict=False)
     assert build.returncode != 0
-    assert "content/guides/trasig.md: applies_to elever is not allowed" in build.output
+    assert "content/guides/trasig.md:4: applies_to elever is not allowed" in build.output
 
 
 def test_a_misspelt_field_fails_a_strict_build(project: Path, tmp_path: Path) -> None:
@@ -192,7 +194,7 @@ def test_a_misspelt_field_fails_a_strict_build(project: Path, tmp_path: Path) ->
         broken_post("audiance: [skola]\n"), encoding="utf-8")
     build = run_build(project, tmp_path / "site", strict=True)
     assert build.returncode != 0
-    assert ("content/news/posts/stavfel.md: unknown field 'audiance' is ignored; did you mean "
+    assert ("content/news/posts/stavfel.md:8: unknown field 'audiance' is ignored; did you mean "
             "'audience'?") in build.output
     relaxed = run_build(project, tmp_path / "relaxed", strict=False)
     assert relaxed.returncode == 0, relaxed.output
@@ -209,3 +211,31 @@ def test_markup_in_a_title_is_shown_as_text(project: Path, tmp_path: Path) -> No
         assert "<script>alert(1)" not in page.read_text(encoding="utf-8"), page
     post = (tmp_path / "site/news/markup/index.html").read_text(encoding="utf-8")
     assert "Tryck &lt;Enter&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;" in post
+
+
+def clash(project: Path, name: str, extra: str = "") -> None:
+    (project / "content/news/posts" / name).write_text(
+        f"---\ntitle: Krock\ndate: 2026-11-01\ndescription: Kort.\ncategories: [Tips]\n"
+        f"audience: [alla]\nstatus: klar\n{extra}---\n\n# Krock\n\nText.\n", encoding="utf-8")
+
+
+def test_an_id_equal_to_another_posts_file_name_stops_the_build(
+    project: Path, tmp_path: Path
+) -> None:
+    clash(project, "ny-krock.md", "id: jobba-var-du-vill\n")
+    build = run_build(project, tmp_path / "site")
+    assert build.returncode != 0
+    assert ("content/news/posts/ny-krock.md: id jobba-var-du-vill is already the file name of "
+            "content/news/posts/jobba-var-du-vill.md") in build.output, build.output
+
+
+def test_two_posts_with_one_file_name_in_different_folders_stop_the_build(
+    project: Path, tmp_path: Path
+) -> None:
+    (project / "content/news/posts/2025").mkdir()
+    clash(project, "2025/krock.md")
+    clash(project, "krock.md")
+    build = run_build(project, tmp_path / "site")
+    assert build.returncode != 0
+    assert ("content/news/posts/krock.md: file name krock is already the file name of "
+            "content/news/posts/2025/krock.md") in build.output, build.output
