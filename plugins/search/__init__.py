@@ -1,0 +1,1 @@
+"""Swedish full-text search with Pagefind: the index is built by ``mkdocs build`` itself."""

@@ -1,0 +1,233 @@
+/* The header's search box on Pagefind (plugins/search/, partials/intranet-search.html).
+ *
+ * Behaves like Material's own search: "/", "s" or "f" opens it, Escape closes it, the arrow
+ * keys move through the results, Enter opens the first one. Pagefind's script and index are
+ * fetched only when the reader starts typing; each query then loads just the index chunks
+ * and result fragments it needs.
+ */
+(() => {
+  "use strict";
+
+  const root = document.querySelector("[data-intranet-search]");
+  const toggle = document.getElementById("__search");
+  if (!root || !toggle) return;
+  const form = root.querySelector("form");
+  const input = root.querySelector("[data-intranet-search-query]");
+  const meta = root.querySelector("[data-intranet-search-meta]");
+  const list = root.querySelector(".md-search-result__list");
+  const selects = [...root.querySelectorAll("[data-intranet-search-filter]")];
+  const filterCount = root.querySelector("[data-intranet-search-filter-count]");
+  const strings = JSON.parse(root.dataset.strings);
+  const base = new URL(root.dataset.base, location.href);
+  const indexUrl = new URL(root.dataset.index, base);
+  const PAGE_SIZE = 10;
+  // Wait for a pause in typing: every query loads index chunks and result fragments, and a
+  // query per keystroke would fetch them for "l", "lö", "lös" … on a tablet's wifi.
+  const DEBOUNCE_MS = 120;
+
+  // Swedish stop words (Snowball's list): Pagefind finds pages holding every word of a query,
+  // so "hur byter jag lösenordet" would miss pages without "hur" and "jag".
+  const STOP_WORDS = new Set((
+    "alla allt att av blev bli blir blivit de dem den denna deras dess dessa det detta dig din " +
+    "dina ditt du där då efter ej eller en er era ert ett från för ha hade han hans har henne " +
+    "hennes hon honom hur här i icke ingen inom inte jag ju kan kunde man med mellan men mig " +
+    "min mina mitt mot mycket ni nu när någon något några och om oss på samma sedan sig sin " +
+    "sina sitta själv skulle som så sådan sådana sådant till under upp ut utan vad var vara " +
+    "varför varit varje vars vart vem vi vid vilka vilkas vilken vilket vår våra vårt än är åt över"
+  ).split(" "));
+
+  /* The words Pagefind is asked for. Its Swedish stemmer leaves the definite "-et" of neuter
+   * nouns ("lösenordet", "avbrottet"), so that ending is dropped here; every word is matched
+   * as a prefix, so "lösenord" then finds lösenord, lösenordet and lösenorden alike. */
+  const queryWords = text => {
+    const words = text.toLocaleLowerCase("sv").match(/[\p{L}\p{N}]+(?:[-'][\p{L}\p{N}]+)*/gu) || [];
+    const content = words.filter(word => !STOP_WORDS.has(word));
+    return (content.length ? content : words).map(word => {
+      const stem = word.replace(/ets?$/u, "");
+      return stem !== word && stem.length >= 5 ? stem : word;
+    });
+  };
+
+  let pagefind = null;
+  const loadPagefind = () => {
+    if (!pagefind) {
+      pagefind = import(new URL("pagefind.js", indexUrl).href).then(async module => {
+        await module.options({ baseUrl: base.pathname, excerptLength: 24 });
+        await module.init();
+        return module;
+      });
+      pagefind.catch(() => { pagefind = null; });
+    }
+    return pagefind;
+  };
+
+  const filters = () => {
+    const chosen = {};
+    for (const select of selects) {
+      if (select.value) chosen[select.dataset.intranetSearchFilter] = select.value;
+    }
+    return chosen;
+  };
+
+  const count = n =>
+    n === 0 ? strings.none : n === 1 ? strings.one : strings.other.replace("#", String(n));
+
+  const element = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+
+  /* One result in Material's markup, so that Material's stylesheet lays it out. Pagefind's
+   * excerpts are the page text escaped, with <mark> around the words that matched. */
+  const renderResult = data => {
+    const item = element("li", "md-search-result__item");
+    const link = element("a", "md-search-result__link");
+    link.href = data.url;
+    const article = element("article", "md-search-result__article md-typeset");
+    article.append(element("div", "md-search-result__icon md-icon"));
+    article.append(element("h1", "", data.meta.title || data.url));
+    const facts = [data.meta.datum, data.meta.kategori].filter(Boolean).join(" · ");
+    if (facts) article.append(element("p", "intranet-search__facts", facts));
+    const excerpt = element("p");
+    excerpt.innerHTML = data.excerpt;
+    article.append(excerpt);
+    link.append(article);
+    item.append(link);
+    for (const sub of (data.sub_results || []).slice(0, 2)) {
+      if (sub.url === data.url || !sub.url.includes("#")) continue;
+      const subLink = element("a", "md-search-result__link");
+      subLink.href = sub.url;
+      const subArticle = element("article", "md-search-result__article md-typeset");
+      subArticle.append(element("h2", "", sub.title));
+      const subExcerpt = element("p");
+      subExcerpt.innerHTML = sub.excerpt;
+      subArticle.append(subExcerpt);
+      subLink.append(subArticle);
+      item.append(subLink);
+    }
+    return item;
+  };
+
+  const more = element("button", "md-button intranet-search__more", strings.more);
+  more.type = "button";
+
+  let latest = 0;
+  let shown = [];
+  let all = [];
+  const showMore = async () => {
+    const ticket = latest;
+    const next = all.slice(shown.length, shown.length + PAGE_SIZE);
+    const data = await Promise.all(next.map(result => result.data()));
+    if (ticket !== latest) return;
+    shown = shown.concat(data);
+    list.append(...data.map(renderResult));
+    if (shown.length < all.length) list.append(moreItem);
+    else moreItem.remove();
+  };
+  const moreItem = element("li", "md-search-result__item intranet-search__more-item");
+  moreItem.append(more);
+  more.addEventListener("click", () => {
+    moreItem.remove();
+    const first = list.children.length;
+    showMore().then(() => list.children[first]?.querySelector("a")?.focus());
+  });
+
+  const search = async () => {
+    const ticket = ++latest;
+    const words = queryWords(input.value);
+    const chosen = filters();
+    const active = Object.keys(chosen).length;
+    filterCount.textContent = active ? ` (${active})` : "";
+    if (!words.length && !active) {
+      list.replaceChildren();
+      meta.textContent = strings.placeholder;
+      return;
+    }
+    try {
+      const engine = await loadPagefind();
+      if (ticket !== latest) return;
+      const found = await engine.search(words.length ? words.join(" ") : null, { filters: chosen });
+      if (ticket !== latest) return;  // a newer query is under way
+      all = found.results;
+      shown = [];
+      list.replaceChildren();
+      await showMore();
+      if (ticket !== latest) return;
+      meta.textContent = count(all.length);
+    } catch (error) {
+      if (ticket !== latest) return;
+      list.replaceChildren();
+      meta.textContent = strings.failed;
+      console.error("intranet-search:", error);
+    }
+  };
+
+  let timer = 0;
+  const searchSoon = () => {
+    clearTimeout(timer);
+    latest++;  // results of a query typed over are not shown
+    timer = setTimeout(search, DEBOUNCE_MS);
+  };
+
+  const open = () => {
+    if (!toggle.checked) {
+      toggle.checked = true;
+      toggle.dispatchEvent(new Event("change"));
+    }
+  };
+  const close = () => {
+    if (toggle.checked) {
+      toggle.checked = false;
+      toggle.dispatchEvent(new Event("change"));
+    }
+    input.blur();
+  };
+
+  input.addEventListener("focus", open);
+  input.addEventListener("input", searchSoon);
+  for (const select of selects) select.addEventListener("change", search);
+  toggle.addEventListener("change", () => {
+    if (toggle.checked && document.activeElement !== input) input.focus();
+  });
+  form.addEventListener("submit", event => {
+    event.preventDefault();
+    const first = list.querySelector("a");
+    if (first) location.href = first.href;
+  });
+  form.addEventListener("reset", () => {
+    setTimeout(() => { search(); input.focus(); });
+  });
+
+  const typing = target =>
+    target instanceof HTMLElement &&
+    (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+
+  document.addEventListener("keydown", event => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const inSearch = root.contains(document.activeElement);
+    if (!inSearch) {
+      if (!typing(event.target) && ["/", "s", "f"].includes(event.key)) {
+        event.preventDefault();
+        open();
+        input.focus();
+        input.select();
+      }
+      return;
+    }
+    if (event.key === "Escape") {
+      event.preventDefault();
+      close();
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      const links = [...list.querySelectorAll("a")];
+      if (!links.length) return;
+      event.preventDefault();
+      const at = links.indexOf(document.activeElement);
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      const next = at === -1 ? (step > 0 ? 0 : links.length - 1) : at + step;
+      if (next < 0 || next >= links.length) input.focus();
+      else links[next].focus();
+    }
+  });
+})();
