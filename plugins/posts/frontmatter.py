@@ -22,15 +22,22 @@ from .errors import FrontMatterSyntaxError
 # The same block MkDocs and Material recognise: '---' on the first line, closed by '---' or '...'.
 _BLOCK = re.compile(r"\A-{3}[ \t]*\r?\n(.*?\r?\n)?(?:-{3}|\.{3})[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
-# YAML reads '2025-03-10 09:30' (no seconds) as a string; writers mean a local time.
-MINUTE_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}$")
+# YAML reads '2025-03-10 09:30' (no seconds) as a string; writers mean a local time, or with
+# an offset ('2026-10-25 02:30+01:00') the one instant of a time that occurs twice.
+MINUTE_TIMESTAMP = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})(Z|[+-]\d{2}:?\d{2})?$"
+)
 _MINUTE_TAG = "tag:intranet,2025:minute-timestamp"
 
 
 def _construct_minute_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> datetime | str:
     value = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    match = MINUTE_TIMESTAMP.match(value)
+    if not match:
+        return value
+    day, hour, minute, offset = match.groups()
     try:
-        return datetime.fromisoformat(value.replace(" ", "T"))
+        return datetime.fromisoformat(f"{day}T{hour.zfill(2)}:{minute}{offset or ''}")
     except ValueError:
         return value  # e.g. 2025-02-30 10:00: the model names the bad value
 

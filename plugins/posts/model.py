@@ -15,7 +15,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timezone
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -212,7 +212,14 @@ class _Reader:
         return any(problem.field == name for problem in self.problems)
 
     def moment(self, value: Any, path: str) -> datetime | None:
-        """A date or date-time; naive values are local time, a bare date is midnight."""
+        """A real instant; naive values are local time, a bare date is local midnight.
+
+        A local time that does not exist (the hour skipped when summer time begins) is an
+        error, and so is one that occurs twice (the hour repeated when it ends) unless the
+        writer adds the offset. The result carries a fixed UTC offset, so comparisons are
+        between instants: Python compares two times of the same ZoneInfo by their wall
+        clocks, which within the repeated hour puts 02:10 (+01:00) before 02:30 (+02:00).
+        """
         if isinstance(value, datetime):
             moment = value
         elif isinstance(value, date):
@@ -226,9 +233,29 @@ class _Reader:
         else:
             self.fail(path, value, "a date (2025-03-10) or date and time (2025-03-10 09:30)")
             return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=self.tz)
-        return moment
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            return self.local(moment.replace(tzinfo=None), path)
+        return _fixed(moment)
+
+    def local(self, wall: datetime, path: str) -> datetime | None:
+        """The instant a naive wall-clock time in the configured zone names, if exactly one."""
+        first = wall.replace(tzinfo=self.tz, fold=0)
+        second = wall.replace(tzinfo=self.tz, fold=1)
+        if first.astimezone(UTC).astimezone(self.tz).replace(tzinfo=None) != wall:
+            after = (first.astimezone(UTC).astimezone(self.tz)).strftime("%H:%M")
+            self.fail(path, wall, f"a time that exists, e.g. {after}",
+                      f"does not exist in {self.tz.key}: the clocks skip that hour when "
+                      f"summer time begins")
+            return None
+        if first.utcoffset() != second.utcoffset():
+            text = wall.strftime("%Y-%m-%d %H:%M")
+            self.fail(path, wall,
+                      f"the time with its offset: {text}{_offset(first)} (the first time, "
+                      f"summer time) or {text}{_offset(second)} (the second time)",
+                      f"occurs twice in {self.tz.key}: the clocks go back an hour when "
+                      f"summer time ends")
+            return None
+        return _fixed(first)
 
     def day(self, value: Any, path: str) -> date | None:
         if isinstance(value, datetime):
@@ -252,6 +279,17 @@ class _Reader:
         for extra in sorted(set(value) - set(keys), key=str):
             self.fail(f"{name}.{extra}", value[extra], f"only {' and '.join(keys)}")
         return value
+
+
+def _fixed(moment: datetime) -> datetime:
+    """The same instant with a fixed UTC offset instead of a zone's rules."""
+    offset = moment.utcoffset()
+    assert offset is not None
+    return moment.astimezone(timezone(offset))
+
+
+def _offset(moment: datetime) -> str:
+    return moment.isoformat()[-6:]
 
 
 def _from_text(match: re.Match[str]) -> datetime | None:

@@ -109,6 +109,20 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         self._files = files
         return files
 
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        # Material's blog reads the dates itself and takes a naive time for UTC, so its
+        # <time datetime> said 10:15+00:00 for 10:15 Swedish time. Its posts get the model's
+        # instants instead, which print as e.g. 2026-11-26 10:15:00+01:00.
+        by_source = {post.source: post for post in self.posts}
+        blog = config.plugins.get("material/blog")
+        for page in getattr(getattr(blog, "blog", None), "posts", ()):
+            post = by_source.get(page.file.src_uri)
+            dates = getattr(getattr(page, "config", None), "date", None)
+            if post is not None and isinstance(dates, dict):
+                dates["created"] = post.date
+                dates.created = post.date  # type: ignore[attr-defined]
+        return nav
+
     @staticmethod
     def _warn(warnings: list[str]) -> None:
         # Warnings, not errors: `mkdocs build --strict` fails on them, `mkdocs serve` goes on.
