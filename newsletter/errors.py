@@ -1,7 +1,7 @@
 """The newsletter's exceptions; the CLI turns each into one line on stderr and an exit code.
 
 Exit codes: 1 any other error, 2 wrong usage (click), 3 feed, 4 another send is running,
-5 SMTP session, 6 database, 7 subscriber data, 8 configuration.
+5 mail service (SMTP, Graph, sign-in), 6 database, 7 subscriber data, 8 configuration.
 """
 
 
@@ -29,10 +29,17 @@ class LockBusyError(NewsletterError):
     exit_code = 4
 
 
-class SmtpError(NewsletterError):
-    """The mail server cannot be reached or refuses the session (not a single message)."""
+class TransportError(NewsletterError):
+    """The mail service (SMTP, Graph, sign-in) cannot be reached or refuses the session.
+
+    Not a single message: every delivery would meet it, so the run stops and keeps them.
+    """
 
     exit_code = 5
+
+
+class SmtpError(TransportError):
+    """The mail server cannot be reached or refuses the session (not a single message)."""
 
 
 class StateError(NewsletterError):
