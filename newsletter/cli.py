@@ -34,9 +34,7 @@ from newsletter.subscribers import (
     read_csv,
 )
 from newsletter.topics import Vocabulary, dump_choices, relevant, vocabulary_from_entries, wanted
-from newsletter.transports import Transport
-from newsletter.transports.outbox import OutboxTransport
-from newsletter.transports.smtp import SmtpConfig, SmtpTransport
+from newsletter.transports.choice import TransportSettings
 
 DEFAULT_FROM = f"{LIST_NAME} <nyhetsbrev@example.invalid>"
 
@@ -70,6 +68,10 @@ def cli(ctx: click.Context, db: str, verbose: int) -> None:
     """E-mail digests of the intranet's IT news, one per subscriber, sent exactly once."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # Their debug lines show request URLs and bodies: a Teams webhook URL carries its key, a
+    # token request the client secret.
+    for name in ("urllib3", "msal"):
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
     ctx.obj = {"db": db}
 
 
@@ -276,16 +278,16 @@ def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
     number of times and to kill: the next run finishes what was left.
     """
     started = time.monotonic()
-    smtp = SmtpConfig.from_env(os.environ)
-    if smtp is not None and not sender:
-        raise ConfigError("set NEWSLETTER_FROM or --from when sending over SMTP")
+    chosen = TransportSettings.from_env(os.environ)
+    if chosen.needs_sender and not sender:
+        raise ConfigError(f"set NEWSLETTER_FROM or --from when sending over {chosen.kind}")
     db = ctx.obj["db"]
     with run_lock(db), _store(ctx) as store:
         settings = _mail_settings(store, sender)
         plan = update_from_feed(store, source, since=_since(since), timeout=_timeout())
         if plan.not_modified:
             click.echo("feed not modified (HTTP 304)", err=True)
-        transport: Transport = SmtpTransport(smtp) if smtp else OutboxTransport(outbox)
+        transport = chosen.open(outbox)
         total = store.count_open()
         try:
             if total and sys.stderr.isatty():

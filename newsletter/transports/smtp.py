@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 import smtplib
 import ssl
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 
-from newsletter.errors import ConfigError, SmtpError
+from newsletter.errors import ConfigError, NewsletterError, SmtpError
 from newsletter.transports.base import Outcome, Pending, Result
+from newsletter.transports.m365 import SMTP_SCOPE, TokenSource, xoauth2_string
 
 log = logging.getLogger(__name__)
 
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 SECURITY_MODES = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+AUTH_MODES = ("password", "xoauth2")
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,18 @@ class SmtpConfig:
     port: int
     security: str = "starttls"
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     timeout: float = 60.0
+    auth: str = "password"
+    oauth_scope: str = SMTP_SCOPE
+
+    @property
+    def xoauth2(self) -> bool:
+        """Sign in with an OAuth 2.0 access token (Exchange Online) instead of a password."""
+        return self.auth == "xoauth2"
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | os._Environ[str]) -> SmtpConfig | None:
+    def from_env(cls, env: Mapping[str, str]) -> SmtpConfig | None:
         """From ``SMTP_HOST`` and friends; None when ``SMTP_HOST`` is not set."""
         host = env.get("SMTP_HOST", "").strip()
         if not host:
@@ -55,9 +64,23 @@ class SmtpConfig:
             raise ConfigError(f"SMTP_PORT must be a number, not {port_text!r}") from exc
         user = env.get("SMTP_USER") or None
         password = env.get("SMTP_PASSWORD") or None
-        if user and not password:
+        auth = env.get("SMTP_AUTH", "").strip().lower() or "password"
+        if auth not in AUTH_MODES:
+            raise ConfigError(f"SMTP_AUTH must be one of {', '.join(AUTH_MODES)}, not {auth!r}")
+        if auth == "xoauth2":
+            problems = []
+            if not user:
+                problems.append("SMTP_AUTH=xoauth2 needs SMTP_USER (the mailbox that sends)")
+            if password:
+                problems.append("SMTP_AUTH=xoauth2 signs in with a token: unset SMTP_PASSWORD")
+            if security == "none":
+                problems.append("SMTP_AUTH=xoauth2 needs SMTP_SECURITY starttls or ssl")
+            if problems:
+                raise ConfigError("\n".join(problems))
+        elif user and not password:
             raise ConfigError("SMTP_USER is set but SMTP_PASSWORD is not")
-        return cls(host, port, security, user, password)
+        scope = env.get("SMTP_OAUTH_SCOPE", "").strip() or SMTP_SCOPE
+        return cls(host, port, security, user, password, auth=auth, oauth_scope=scope)
 
 
 def _answer(code: int, message: bytes | str) -> str:
@@ -68,8 +91,11 @@ def _answer(code: int, message: bytes | str) -> str:
 class SmtpTransport:
     """One SMTP connection reused for many messages, reopened when it drops."""
 
-    def __init__(self, config: SmtpConfig) -> None:
+    def __init__(self, config: SmtpConfig, tokens: TokenSource | None = None) -> None:
+        if config.xoauth2 and tokens is None:
+            raise ConfigError("SMTP_AUTH=xoauth2 needs the M365_* settings")
         self.config = config
+        self.tokens = tokens
         self._smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> SmtpTransport:
@@ -97,7 +123,13 @@ class SmtpTransport:
             if config.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
-            if config.user:
+            if config.xoauth2:
+                try:
+                    self._xoauth2(smtp)
+                except NewsletterError:
+                    smtp.close()
+                    raise
+            elif config.user:
                 smtp.login(config.user, config.password or "")
         except (OSError, smtplib.SMTPException) as exc:
             raise SmtpError(
@@ -105,6 +137,38 @@ class SmtpTransport:
             ) from exc
         self._smtp = smtp
         return smtp
+
+    def _xoauth2(self, smtp: smtplib.SMTP) -> None:
+        """AUTH XOAUTH2 with the cached token; a refusal renews the token once and tries again.
+
+        A token can be refused although it looked good for a while yet (revoked, or clocks
+        that disagree); a second refusal is not about the token's age and stops the run.
+        """
+        assert self.tokens is not None and self.config.user is not None
+        user = self.config.user
+        try:
+            self._auth_xoauth2(smtp, user, self.tokens.token())
+        except smtplib.SMTPAuthenticationError as exc:
+            log.info("the server refused the access token (%s); renewing it once",
+                     _answer(exc.smtp_code, exc.smtp_error))
+            try:
+                self._auth_xoauth2(smtp, user, self.tokens.renew())
+            except smtplib.SMTPAuthenticationError as again:
+                raise SmtpError(
+                    f"{self.config.host} refuses the access token for {user} even when new: "
+                    f"{_answer(again.smtp_code, again.smtp_error)}"
+                ) from None  # the chained exception would only repeat the answer
+
+    @staticmethod
+    def _auth_xoauth2(smtp: smtplib.SMTP, user: str, token: str) -> None:
+        initial = xoauth2_string(user, token)
+
+        def respond(challenge: bytes | None = None) -> str:
+            # A 334 challenge after the initial response carries the error as JSON; the
+            # client answers with an empty line and the server then says 535.
+            return initial if challenge is None else ""
+
+        smtp.auth("XOAUTH2", respond, initial_response_ok=True)
 
     def _drop(self) -> None:
         smtp, self._smtp = self._smtp, None
