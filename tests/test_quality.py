@@ -19,5 +19,5 @@ def test_ruff() -> None:
 
 
 def test_mypy() -> None:
-    result = run(sys.executable, "-m", "mypy", "plugins", "newsletter", "swedish")
+    result = run(sys.executable, "-m", "mypy", "plugins", "newsletter", "swedish", "nyhet")
     assert result.returncode == 0, result.stdout + result.stderr

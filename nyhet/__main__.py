@@ -1,0 +1,5 @@
+"""``python -m nyhet``."""
+
+from nyhet.cli import main
+
+raise SystemExit(main())
