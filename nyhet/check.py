@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from plugins.posts.errors import FrontMatterError, FrontMatterSyntaxError
-from plugins.posts.frontmatter import read_front_matter
+from plugins.posts.errors import FrontMatterError, FrontMatterSyntaxError, Problem
+from plugins.posts.frontmatter import load_front_matter
 from plugins.posts.model import (
     GUIDE_FIELDS,
     POST_FIELDS,
+    Post,
+    duplicate_keys,
     parse_guide,
     parse_post,
     unknown_fields,
@@ -76,29 +78,34 @@ def read_document(project: Project, src_uri: str, path: str) -> tuple[Document, 
         return document, []
     findings: list[Finding] = []
     try:
-        meta = read_front_matter(text, path)
+        front = load_front_matter(text, path)
     except FrontMatterSyntaxError as error:
         message = str(error).removeprefix(f"{path}:{error.line}: ")
         return document, [Finding(path, error.line, Severity.ERROR, message, "front-matter")]
-    fields = document.fields
+    meta, lines = front.meta, front.lines
     for name in meta:
         # Each unknown field on its own line; the model words the message and the suggestion.
-        for warning in unknown_fields({name: meta[name]}, POST_FIELDS if is_post else GUIDE_FIELDS,
-                                      path):
-            findings.append(Finding(path, line_of(fields, str(name)), Severity.ERROR,
-                                    warning.removeprefix(f"{path}: "), "unknown-field"))
+        known = POST_FIELDS if is_post else GUIDE_FIELDS
+        for warning in unknown_fields({name: meta[name]}, known, path, lines):
+            line = line_of(lines, str(name))
+            message = warning.removeprefix(f"{path}:{line}: ").removeprefix(f"{path}: ")
+            findings.append(Finding(path, line, Severity.ERROR, message, "unknown-field"))
     try:
         if is_post:
-            post = parse_post(meta, src_uri, project.taxonomy, path)
+            post = parse_post(meta, src_uri, project.taxonomy, path, lines)
             document = Document(path=path, src_uri=src_uri, text=text, post=post)
         else:
-            guide = parse_guide(meta, src_uri, project.taxonomy, path)
+            guide = parse_guide(meta, src_uri, project.taxonomy, path, lines)
             document = Document(path=path, src_uri=src_uri, text=text, guide=guide)
     except FrontMatterError as error:
-        for problem in error.problems:
-            findings.append(Finding(path, line_of(fields, problem.field), Severity.ERROR,
-                                    str(problem).removeprefix(f"{path}: "), "front-matter"))
+        findings.extend(_problem(problem, lines) for problem in error.problems)
     return document, findings
+
+
+def _problem(problem: Problem, lines: Mapping[str, int]) -> Finding:
+    line = problem.line or line_of(lines, problem.field)
+    message = str(problem).removeprefix(f"{problem.where}: ")
+    return Finding(problem.source, line, Severity.ERROR, message, "front-matter")
 
 
 def _selected(project: Project, paths: Iterable[Path]) -> Iterator[str]:
@@ -131,6 +138,12 @@ def check(project: Project, paths: list[Path], now: datetime) -> Report:
         documents.append(document)
         model_findings[src_uri] = findings
     site = site_of(documents, files, now)
+    posts: list[Post] = [d.post for d in documents if d.post]
+    by_path = {document.path: document for document in documents}
+    # The model's rule across posts: two posts with one feed id (file name or id:).
+    for problem in duplicate_keys(posts, lambda post: _shown(project.docs_dir / post.source)):
+        owner = by_path[problem.source]
+        model_findings[owner.src_uri].append(_problem(problem, owner.fields))
     chosen = [d for d in documents if wanted is None or d.src_uri in wanted]
     findings = []
     for document in chosen:

@@ -56,7 +56,7 @@ class Document:
         return scan(self.text)
 
     @cached_property
-    def fields(self) -> dict[str, int]:
+    def fields(self) -> Mapping[str, int]:
         return field_lines(self.text)
 
 

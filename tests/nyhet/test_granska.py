@@ -196,3 +196,14 @@ def test_lix_figures(nyhet: Nyhet) -> None:
     result = nyhet("granska", "--lix", "--inga-tips")
     assert "LIX för " in result.stdout
     assert "lägst" in result.stdout and "median" in result.stdout
+
+
+def test_the_models_rule_across_posts_a_taken_id(project: Path, nyhet: Nyhet) -> None:
+    text = BAD_FRONT_MATTER.replace("[Nyheter]", "[Tips]").replace("10:00", "20:00")
+    path = write(project, "samma-id.md", text.replace("status: planerad",
+                                                       "status: klar\nid: jobba-var-du-vill"))
+    result = nyhet("granska", path)
+    assert (f"{path}:8: fel: id jobba-var-du-vill is already the file name of "
+            f"{POSTS}/jobba-var-du-vill.md; expected an id that no other post has; set 'id:' "
+            "to a new name") in result.stdout.splitlines(), result.stdout
+    assert result.returncode == 1
