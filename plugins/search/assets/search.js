@@ -143,6 +143,7 @@
     if (!words.length && !active) {
       list.replaceChildren();
       meta.textContent = strings.placeholder;
+      delete root.dataset.searched;
       return;
     }
     try {
@@ -156,6 +157,8 @@
       await showMore();
       if (ticket !== latest) return;
       meta.textContent = count(all.length);
+      // What was searched, for tests and for anyone scripting the page.
+      root.dataset.searched = JSON.stringify({ query: input.value, filters: chosen });
     } catch (error) {
       if (ticket !== latest) return;
       list.replaceChildren();

@@ -1,0 +1,184 @@
+"""The header's search box of the built site, driven as a reader would (issue 11).
+
+Queries are typed into the real box; what should come back is worked out from the Markdown
+sources (which pages hold a form of the word, which front matter they have), never from the
+index.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from browser_support import BLOCKING_IMPACTS, BrowserLog, describe_violations, run_axe
+from playwright.sync_api import Page, ViewportSize, expect
+from search_support import front_matter, pages_with_any, published_sources, search
+
+pytestmark = pytest.mark.browser
+
+OpenPage = Callable[..., Page]
+
+# Each noun's forms, written out by hand: base, definite, plural, definite plural, genitives.
+FORMS = {
+    "lösenord": ("lösenord", "lösenordet", "lösenorden", "lösenordets", "lösenordens"),
+    "avbrott": ("avbrott", "avbrottet", "avbrotten", "avbrottets", "avbrottens"),
+    "skrivare": ("skrivare", "skrivaren", "skrivarna", "skrivarens", "skrivarnas"),
+    "filserver": ("filserver", "filservern", "filserverns"),
+}
+# The issue's word-form pairs, each form as a query; and forms typed without å, ä, ö.
+QUERIES = [
+    ("lösenord", "lösenord"), ("lösenordet", "lösenord"), ("lösenorden", "lösenord"),
+    ("avbrott", "avbrott"), ("avbrotten", "avbrott"),
+    ("skrivare", "skrivare"), ("skrivaren", "skrivare"),
+    ("filserver", "filserver"), ("filservern", "filserver"),
+    ("losenordet", "lösenord"), ("losenord", "lösenord"),
+]
+PHONE: ViewportSize = {"width": 390, "height": 844}
+SCREENSHOT_DIR = os.environ.get("BROWSER_SCREENSHOTS")
+
+
+@pytest.fixture
+def news(open_page: OpenPage) -> Page:
+    return open_page("news/")
+
+
+@pytest.mark.parametrize(("query", "noun"), QUERIES, ids=[q for q, _ in QUERIES])
+def test_every_form_finds_the_pages_with_any_form(news: Page, query: str, noun: str) -> None:
+    expected = pages_with_any(FORMS[noun])
+    assert len(expected) >= 2, f"the content should use {noun!r} on several pages"
+
+    found = search(news, query)
+
+    missing = expected - set(found)
+    assert not missing, f"{query!r} missed {sorted(missing)}; found {found}"
+
+
+def test_the_result_of_the_base_form_and_the_definite_form_is_the_same(news: Page) -> None:
+    assert set(search(news, "lösenordet")) == set(search(news, "lösenord"))
+    assert set(search(news, "filservern")) == set(search(news, "filserver"))
+
+
+def test_swedish_stop_words_do_not_hide_pages(news: Page) -> None:
+    # Every page must hold every word of a query; "vad", "är" and "det" are not in them all.
+    found = set(search(news, "vad är det med lösenordet"))
+
+    assert found == set(search(news, "lösenord"))
+    assert pages_with_any(FORMS["lösenord"]) <= found
+
+
+def test_matched_words_are_highlighted_in_the_results(news: Page) -> None:
+    search(news, "filservern")
+
+    marks = news.locator(".md-search-result__item mark").all_inner_texts()
+    assert marks, "no highlighted words"
+    assert all(mark.lower().startswith("filserv") for mark in marks), marks
+
+
+def test_a_category_filter_lists_exactly_that_category(news: Page) -> None:
+    expected = {url for url, source in published_sources().items()
+                if "Driftstörning" in (front_matter(source).get("categories") or [])}
+    assert len(expected) >= 2
+
+    found = search(news, "", kategori="Driftstörning")
+
+    assert set(found) == expected
+
+
+def test_filters_narrow_a_query_by_audience_and_status(news: Page) -> None:
+    def wanted(source: Path) -> bool:
+        meta = front_matter(source)
+        audience = meta.get("audience") or []
+        return meta.get("status") == "klar" and ("skola" in audience or "alla" in audience)
+
+    expected = {url for url, source in published_sources().items() if wanted(source)}
+    expected &= pages_with_any(FORMS["avbrott"]) | pages_with_any(("avbrottet",))
+
+    found = search(news, "avbrott", målgrupp="skola", status="klar")
+
+    assert set(found) == expected
+
+
+def test_guides_filter_by_tag(news: Page) -> None:
+    expected = {url for url, source in published_sources().items()
+                if url.startswith("/guides/")
+                and "Teams" in (front_matter(source).get("tags") or [])}
+    assert expected
+
+    assert set(search(news, "", tagg="Teams")) == expected
+
+
+def test_nothing_loads_until_the_reader_types(news: Page, browser_log: BrowserLog) -> None:
+    news.wait_for_load_state("networkidle")
+    news.get_by_role("textbox", name="Sök").click()
+    news.wait_for_timeout(300)
+    assert not [url for url in browser_log.requests if "/pagefind/" in url]
+
+    search(news, "avbrott")
+
+    assert [url for url in browser_log.requests if "/pagefind/" in url]
+    assert not browser_log.errors, browser_log.report_errors()
+
+
+def test_keyboard_opens_moves_through_and_closes_the_search(news: Page) -> None:
+    toggle = news.locator("#__search")
+    box = news.get_by_role("textbox", name="Sök")
+
+    news.keyboard.press("/")
+    expect(box).to_be_focused()
+    expect(toggle).to_be_checked()
+    box.press_sequentially("filservern")
+    first = news.locator(".md-search-result__item > a").first
+    expect(first).to_be_visible()
+    news.keyboard.press("ArrowDown")
+    expect(first).to_be_focused()
+    news.keyboard.press("ArrowUp")
+    expect(box).to_be_focused()
+    news.keyboard.press("Escape")
+    expect(toggle).not_to_be_checked()
+    expect(box).not_to_be_focused()
+
+    news.keyboard.press("s")
+    expect(box).to_be_focused()
+    href = first.get_attribute("href")
+    news.keyboard.press("Enter")
+    news.wait_for_url(f"**{href}")
+
+
+def test_search_on_a_phone(open_page: OpenPage, tmp_path: Path) -> None:
+    page = open_page("", viewport=PHONE)
+    box = page.get_by_role("textbox", name="Sök")
+    expect(page.locator("#__search")).not_to_be_checked()
+
+    page.locator("label.md-header__button[for='__search']").click()
+    expect(box).to_be_focused()
+    found = search(page, "avbrotten")
+
+    assert found
+    expect(page.locator(".md-search-result__item").first).to_be_in_viewport()
+    widths = page.evaluate("({scroll: document.documentElement.scrollWidth, inner: innerWidth})")
+    assert widths["scroll"] <= widths["inner"], widths
+    target = Path(SCREENSHOT_DIR or tmp_path) / "search-phone.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=target, animations="disabled")
+
+
+@pytest.mark.parametrize(("viewport", "scheme"), [(None, "light"), (PHONE, "dark")],
+                         ids=["desktop light", "phone dark"])
+def test_the_open_search_meets_wcag_21_aa(
+    open_page: OpenPage, axe_script: Path, viewport: ViewportSize | None, scheme: str
+) -> None:
+    page = open_page("news/", viewport=viewport, color_scheme=scheme)
+    if viewport:
+        page.locator("label.md-header__button[for='__search']").click()
+    search(page, "lösenordet", kategori="Säkerhet")
+    page.locator("select[name='kategori']").select_option(value="")
+    search(page, "lösenordet")
+
+    violations = run_axe(page, axe_script)
+
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    if blocking:
+        pytest.fail(f"WCAG 2.1 AA violations in the search:\n{describe_violations(blocking)}",
+                    pytrace=False)
