@@ -11,46 +11,61 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from email.headerregistry import Address
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
 import click
 
-from newsletter.digest import LIST_NAME, MailSettings, Recipient, build_digest, render
-from newsletter.errors import ConfigError, NewsletterError, StateError, SubscriberError
+from newsletter import settings as settings_module
+from newsletter.digest import MailSettings, Recipient, build_digest, render
+from newsletter.errors import NewsletterError, StateError, SubscriberError
 from newsletter.feed import AUDIENCE_EVERYONE, STOCKHOLM, parse_feed
 from newsletter.fetch import fetch
-from newsletter.headers import header_safe, verify_unsubscribe_token
+from newsletter.headers import verify_unsubscribe_token
 from newsletter.lock import run_lock
 from newsletter.run import FIRST_RUN_WINDOW, deliver, split_new, update_from_feed
+from newsletter.settings import Settings
 from newsletter.store import Status, Store, Validators
 from newsletter.subscribers import (
     ImportProblem,
     choice_from_fields,
     make_subscriber,
-    normalise_address,
     read_csv,
 )
 from newsletter.topics import Vocabulary, dump_choices, relevant, vocabulary_from_entries, wanted
-from newsletter.transports.choice import TransportSettings
 
-DEFAULT_FROM = f"{LIST_NAME} <nyhetsbrev@example.invalid>"
+UNEXPECTED_EXIT = 1
+
+
+def _error(message: str) -> None:
+    for line in message.splitlines() or [""]:
+        click.echo(f"newsletter: error: {line}", err=True)
 
 
 class _Group(click.Group):
-    """Turns the newsletter's own errors into one line on stderr and their exit code."""
+    """Turns every error into one line on stderr (one per problem) and an exit code.
+
+    No traceback reaches a user: an error we did not foresee is one line and exit 1, and
+    ``--debug`` shows its traceback.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except NewsletterError as exc:
-            click.echo(f"newsletter: error: {exc}", err=True)
+            _error(str(exc))
             ctx.exit(exc.exit_code)
         except sqlite3.Error as exc:
-            click.echo(f"newsletter: error: database: {exc}", err=True)
+            _error(f"database: {exc}")
             ctx.exit(StateError.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            detail = " ".join(str(exc).split()) or "no details"
+            _error(f"unexpected {type(exc).__name__}: {detail} (--debug shows the traceback)")
+            ctx.exit(UNEXPECTED_EXIT)
 
 
 @contextmanager
@@ -63,10 +78,11 @@ def _store(ctx: click.Context) -> Iterator[Store]:
 @click.option("--db", type=click.Path(dir_okay=False), envvar="NEWSLETTER_DB",
               default="newsletter.db", show_default=True, help="SQLite state file.")
 @click.option("-v", "--verbose", count=True, help="More log output (twice for debug).")
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @click.pass_context
-def cli(ctx: click.Context, db: str, verbose: int) -> None:
+def cli(ctx: click.Context, db: str, verbose: int, debug: bool) -> None:
     """E-mail digests of the intranet's IT news, one per subscriber, sent exactly once."""
-    level = logging.WARNING - 10 * min(verbose, 2)
+    level = logging.DEBUG if debug else logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     # Their debug lines show request URLs and bodies: a Teams webhook URL carries its key, a
     # token request the client secret.
@@ -89,7 +105,7 @@ def _vocabulary(store: Store, feed: str | None) -> Vocabulary | None:
     """The feed's categories and audiences: read now from ``feed``, else as last seen."""
     if feed is None:
         return store.vocabulary()
-    entries = parse_feed(*_fetch_body(feed))
+    entries = parse_feed(*_fetch_body(feed, _settings(None).http_timeout))
     vocabulary = vocabulary_from_entries(entries, AUDIENCE_EVERYONE).merged(store.vocabulary())
     store.save_vocabulary(vocabulary)
     return vocabulary
@@ -214,9 +230,8 @@ def _csv(value: str) -> str:
 @click.pass_context
 def unsubscribe(ctx: click.Context, token: str) -> None:
     """Unsubscribe whoever a signed TOKEN from an unsubscribe link names."""
-    subscriber_id = verify_unsubscribe_token(
-        os.environ.get("NEWSLETTER_UNSUBSCRIBE_SECRET", ""), token
-    )
+    settings = settings_module.load(os.environ)
+    subscriber_id = verify_unsubscribe_token(settings.unsubscribe_secret or "", token)
     if subscriber_id is None:
         raise SubscriberError("the unsubscribe token is not valid")
     with _store(ctx) as store:
@@ -226,40 +241,19 @@ def unsubscribe(ctx: click.Context, token: str) -> None:
     click.echo(f"{email}: removed")
 
 
-def _mail_settings(store: Store, sender_value: str | None) -> MailSettings:
-    env = os.environ
-    name, address = parseaddr(header_safe(sender_value or DEFAULT_FROM))
-    try:
-        address = normalise_address(address)
-    except SubscriberError as exc:
-        raise ConfigError(f"the From address is not valid: {sender_value!r}") from exc
-    local, _, domain = address.partition("@")
-    sender = Address(name or LIST_NAME, local, domain)
-    url = env.get("NEWSLETTER_UNSUBSCRIBE_URL", "").strip() or None
-    secret = env.get("NEWSLETTER_UNSUBSCRIBE_SECRET", "") or None
-    if url and not url.startswith(("https://", "http://")):
-        raise ConfigError("NEWSLETTER_UNSUBSCRIBE_URL must be an https:// address")
-    if url and not secret:
-        raise ConfigError("NEWSLETTER_UNSUBSCRIBE_URL needs NEWSLETTER_UNSUBSCRIBE_SECRET")
-    mailto = env.get("NEWSLETTER_UNSUBSCRIBE_MAILTO", "").strip() or address
-    try:
-        mailto = normalise_address(mailto)
-    except SubscriberError as exc:
-        raise ConfigError(f"NEWSLETTER_UNSUBSCRIBE_MAILTO is not valid: {mailto!r}") from exc
-    list_id = env.get("NEWSLETTER_LIST_ID", "").strip() or f"nytt-fran-it.{domain}"
-    return MailSettings(sender, store.install_id, list_id, mailto, url, secret)
+def _settings(sender: str | None) -> Settings:
+    return settings_module.load(os.environ, sender=sender)
+
+
+def _mail_settings(store: Store, settings: Settings) -> MailSettings:
+    return MailSettings(
+        settings.sender, store.install_id, settings.list_id, settings.unsubscribe_mailto,
+        settings.unsubscribe_url, settings.unsubscribe_secret,
+    )
 
 
 def _since(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=STOCKHOLM)
-
-
-def _timeout() -> float:
-    text = os.environ.get("NEWSLETTER_HTTP_TIMEOUT", "30")
-    try:
-        return float(text)
-    except ValueError as exc:
-        raise ConfigError(f"NEWSLETTER_HTTP_TIMEOUT must be seconds, not {text!r}") from exc
 
 
 @cli.command()
@@ -278,16 +272,14 @@ def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
     number of times and to kill: the next run finishes what was left.
     """
     started = time.monotonic()
-    chosen = TransportSettings.from_env(os.environ)
-    if chosen.needs_sender and not sender:
-        raise ConfigError(f"set NEWSLETTER_FROM or --from when sending over {chosen.kind}")
+    config = _settings(sender)
     db = ctx.obj["db"]
     with run_lock(db), _store(ctx) as store:
-        settings = _mail_settings(store, sender)
-        plan = update_from_feed(store, source, since=_since(since), timeout=_timeout())
+        settings = _mail_settings(store, config)
+        plan = update_from_feed(store, source, since=_since(since), timeout=config.http_timeout)
         if plan.not_modified:
             click.echo("feed not modified (HTTP 304)", err=True)
-        transport = chosen.open(outbox)
+        transport = config.transport.open(outbox)
         total = store.count_open()
         try:
             if total and sys.stderr.isatty():
@@ -318,9 +310,10 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
     Shows the posts the next send would include; when there are none, the last 7 days.
     """
     now = datetime.now(UTC)
-    entries = parse_feed(*_fetch_body(source))
+    config = _settings(sender)
+    entries = parse_feed(*_fetch_body(source, config.http_timeout))
     with _store(ctx) as store:
-        settings = _mail_settings(store, sender)
+        settings = _mail_settings(store, config)
         cutoff = None if store.has_seen_anything() else now - FIRST_RUN_WINDOW
         chosen, _ = split_new(entries, store.seen_ids(e.id for e in entries), cutoff)
         if not chosen:
@@ -340,14 +333,17 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
     text, html = render(build_digest(chosen, now), recipient, settings)
     html_path = Path(out)
     text_path = html_path.with_suffix(".txt")
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    html_path.write_text(html, encoding="utf-8")
-    text_path.write_text(text, encoding="utf-8")
+    try:
+        html_path.parent.mkdir(parents=True, exist_ok=True)
+        html_path.write_text(html, encoding="utf-8")
+        text_path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise NewsletterError(f"cannot write the preview {out}: {exc.strerror or exc}") from exc
     click.echo(f"wrote {html_path} and {text_path} ({len(chosen)} posts)")
 
 
-def _fetch_body(source: str) -> tuple[bytes, str]:
-    fetched = fetch(source, Validators(), timeout=_timeout())
+def _fetch_body(source: str, timeout: float) -> tuple[bytes, str]:
+    fetched = fetch(source, Validators(), timeout=timeout)
     return fetched.body, fetched.url
 
 

@@ -227,7 +227,7 @@ def test_configuration_errors_are_one_line(run: Cli, feed_file: Path,
 def test_unsubscribe_link_token_round_trip(run: Cli, smtp_server: SmtpServer,
                                            feed_file: Path) -> None:
     env = {**smtp_server.env, "NEWSLETTER_UNSUBSCRIBE_URL": "https://intranet.exempelkommun.se/avsluta",
-           "NEWSLETTER_UNSUBSCRIBE_SECRET": "hemligt"}
+           "NEWSLETTER_UNSUBSCRIBE_SECRET": "hemligt-och-langt-nog"}
     run("subscribers", "add", ANNA)
     assert run("send", "--feed", str(feed_file), env=env).exit_code == 0
     message = _messages(smtp_server)[ANNA]

@@ -22,8 +22,8 @@ def test_every_problem_one_line_and_nothing_fetched(
     assert result.exit_code == 8, result.output
     assert result.stderr.splitlines() == [
         "newsletter: error: SMTP_AUTH=xoauth2 needs SMTP_USER (the mailbox that sends)",
-        "SMTP_AUTH=xoauth2 signs in with a token: unset SMTP_PASSWORD",
-        "SMTP_AUTH=xoauth2 needs SMTP_SECURITY starttls or ssl",
+        "newsletter: error: SMTP_AUTH=xoauth2 signs in with a token: unset SMTP_PASSWORD",
+        "newsletter: error: SMTP_AUTH=xoauth2 needs SMTP_SECURITY starttls or ssl",
     ]
     assert "hemligt-lösenord" not in result.output
     env = {"NEWSLETTER_TRANSPORT": "graph", "M365_TENANT_ID": "kommunen",
@@ -35,9 +35,9 @@ def test_every_problem_one_line_and_nothing_fetched(
     assert result.stderr.splitlines() == [
         "newsletter: error: M365_TENANT_ID must be a tenant ID (GUID) or domain name, "
         "not 'kommunen'",
-        "M365_CLIENT_ID must be a GUID, not 'abc'",
-        "set M365_CLIENT_SECRET or M365_CLIENT_CERT, not both",
-        "M365_AUTHORITY must be an https:// address, not 'http://login.example'",
+        "newsletter: error: M365_CLIENT_ID must be a GUID, not 'abc'",
+        "newsletter: error: set M365_CLIENT_SECRET or M365_CLIENT_CERT, not both",
+        "newsletter: error: M365_AUTHORITY must be an https:// address, not 'http://login.example'",
     ]
     assert "hemligt" not in result.output
     assert feed_server.hits("/feeds/news.rss.xml") == 0
