@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timezone
@@ -415,6 +416,32 @@ def parse_guide(
         raise FrontMatterError(read.problems)
     assert title and description
     return Guide(source, title, description, tags, applies_to)
+
+
+# What XML 1.0 cannot hold (C0 controls but tab, newline and carriage return; U+FFFE, U+FFFF):
+# feeds are XML, and lxml refuses such text with a bare ValueError. Word pastes form feeds
+# and vertical tabs for page and line breaks.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def control_characters(text: str, where: str) -> list[Problem]:
+    """One problem per line holding a character that feeds cannot carry, with its column."""
+    problems = []
+    # split('\n'), not splitlines(): splitlines also breaks at form feeds and vertical tabs.
+    for number, line in enumerate(text.split("\n"), start=1):
+        for match in _NOT_XML.finditer(line):
+            char = match.group()
+            name = unicodedata.name(char, _CONTROL_NAMES.get(char, "control character"))
+            problems.append(Problem(
+                where, f"text, column {match.start() + 1},", f"U+{ord(char):04X} ({name})",
+                "no invisible control characters: delete it (text pasted from Word can "
+                "carry them)", "cannot be published", number,
+            ))
+    return problems
+
+
+_CONTROL_NAMES = {"\x0b": "LINE TABULATION", "\x0c": "FORM FEED", "\x00": "NULL",
+                  "\x08": "BACKSPACE"}
 
 
 def file_stem(source: str) -> str:

@@ -31,6 +31,7 @@ from .model import (
     Guide,
     Post,
     Taxonomy,
+    control_characters,
     duplicate_keys,
     newest_first,
     parse_guide,
@@ -81,6 +82,11 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         errors: list[str] = []
         for file in files.documentation_pages():
             source = f"{docs_name}/{file.src_uri}"
+            if file.src_uri.startswith(posts_dir) and (
+                bad := control_characters(file.content_string, source)
+            ):
+                errors += [str(problem) for problem in bad]
+                continue
             try:
                 front = load_front_matter(file.content_string, source)
                 meta, lines = front.meta, front.lines

@@ -19,6 +19,7 @@ from plugins.posts.model import (
     POST_FIELDS,
     Status,
     Taxonomy,
+    control_characters,
     duplicate_keys,
     parse_guide,
     parse_post,
@@ -261,3 +262,16 @@ def test_duplicate_keys_name_both_files() -> None:
         "expected an id that no other post has; set 'id:' to a new name",
     ]
     assert duplicate_keys([first, other]) == []
+
+
+def test_control_characters_are_named_with_line_and_column() -> None:
+    text = "---\ntitle: Hej\n---\n\nFörsta\x0cstycket.\r\nRad\x0b\x01\n\tIndrag är tillåtet.\n"
+    assert [str(p) for p in control_characters(text, WHERE)] == [
+        f"{WHERE}:5: text, column 7, U+000C (FORM FEED) cannot be published; expected no "
+        "invisible control characters: delete it (text pasted from Word can carry them)",
+        f"{WHERE}:6: text, column 4, U+000B (LINE TABULATION) cannot be published; expected no "
+        "invisible control characters: delete it (text pasted from Word can carry them)",
+        f"{WHERE}:6: text, column 5, U+0001 (control character) cannot be published; expected "
+        "no invisible control characters: delete it (text pasted from Word can carry them)",
+    ]
+    assert control_characters("Tab\there, CR\r\nLF\n", WHERE) == []

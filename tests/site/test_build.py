@@ -239,3 +239,16 @@ def test_two_posts_with_one_file_name_in_different_folders_stop_the_build(
     assert build.returncode != 0
     assert ("content/news/posts/krock.md: file name krock is already the file name of "
             "content/news/posts/2025/krock.md") in build.output, build.output
+
+
+def test_a_control_character_pasted_from_word_stops_the_build_naming_file_and_line(
+    project: Path, tmp_path: Path
+) -> None:
+    text = broken_post("").replace("Text.\n", "Första stycket.\n\nAndra\x0cstycket.\n")
+    (project / "content/news/posts/fran-word.md").write_text(text, encoding="utf-8")
+    build = run_build(project, tmp_path / "site", strict=False)
+    assert build.returncode != 0
+    # Line 1 '---', 2-7 the six fields, 8 '---', 9 empty, 10 '# Trasig', 11 empty, 12, 13, 14.
+    assert ("content/news/posts/fran-word.md:14: text, column 6, U+000C (FORM FEED) cannot be "
+            "published") in build.output, build.output
+    assert "ValueError" not in build.output
