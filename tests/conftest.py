@@ -47,9 +47,11 @@ def mkdocs_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_build(project: Path, site: Path, *, strict: bool = True, **env: str) -> Build:
+def run_build(
+    project: Path, site: Path, *, strict: bool = True, extra_args: str = "", **env: str
+) -> Build:
     """Run `mkdocs build` for the project folder ``project`` into ``site``."""
-    command = [sys.executable, "-m", "mkdocs", "build", "-d", str(site)]
+    command = [sys.executable, "-m", "mkdocs", "build", "-d", str(site), *extra_args.split()]
     if strict:
         command.append("--strict")
     result = subprocess.run(

@@ -6,6 +6,7 @@ Events only; feeds are rendered by :mod:`plugins.feeds.render` and selected by
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterable
@@ -26,7 +27,16 @@ from plugins.posts.plugin import PostsPlugin
 
 from .config import FeedsConfig
 from .items import Topic, absolutize, feed_tag_uri, tag_uri, topics
-from .render import EMPTY_SITEMAP, MEDIA_TYPES, RENDERERS, Feed, Item, Vocabulary, render_all
+from .render import (
+    EMPTY_SITEMAP,
+    MEDIA_TYPES,
+    NO_ITEMS_UPDATED,
+    RENDERERS,
+    Feed,
+    Item,
+    Vocabulary,
+    render_all,
+)
 
 log = get_plugin_logger(__name__)
 
@@ -118,25 +128,44 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
     def _topic_name(topic: Topic) -> str:
         return f"{topic.kind}/{topic.slug}"
 
-    def _item(self, post: Post, authors: dict[str, str], *, with_content: bool) -> Item:
+    def _url(self, post: Post) -> str:
         url = self.posts.url_of(post.source)
         if url is None:
             raise PluginError(f"intranet-feeds: no page for {post.source}")
-        absolute = self.site_url + url
-        content = None
-        if with_content:
-            html = self.html.get(post.source)
-            if html is None:
-                log.warning("No rendered HTML for %s; its feed item has the summary only",
-                            post.source)
-            content = absolutize(html or "", absolute)
+        return self.site_url + url
+
+    def _item(self, post: Post, authors: dict[str, str], content: str | None) -> Item:
         return Item(
             post=post,
             id=tag_uri(self.config.tag_authority, post.key),
-            url=absolute,
+            url=self._url(post),
             content_html=content,
             authors=tuple(authors.get(a, a) for a in post.authors),
         )
+
+    def _contents(self, posts: Iterable[Post], out: Path) -> tuple[dict[str, str], list[Post]]:
+        """Each post's feed HTML by source, and the posts for which there is none.
+
+        A dirty build (`mkdocs build --dirty`, `mkdocs serve --dirty`) renders only changed
+        pages; an unchanged post's body is then taken from the previous JSON feeds in the
+        site folder, which hold it exactly as it was published.
+        """
+        contents: dict[str, str] = {}
+        missing: list[Post] = []
+        for post in posts:
+            html = self.html.get(post.source)
+            if html is not None:
+                contents[post.source] = absolutize(html, self._url(post))
+            else:
+                missing.append(post)
+        if missing:
+            previous = previous_contents(out)
+            ids = {post.source: tag_uri(self.config.tag_authority, post.key) for post in missing}
+            for post in missing:
+                if ids[post.source] in previous:
+                    contents[post.source] = previous[ids[post.source]]
+            missing = [post for post in missing if post.source not in contents]
+        return contents, missing
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled:
@@ -170,21 +199,35 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         for topic in self.topics:
             chosen = [post for post in published if topic.includes(post)][:limit]
             selections.append((self._topic_name(topic), f"{title}: {topic.name}", chosen))
+        out = Path(config.site_dir, self.config.feeds_dir)
         # Full items only for posts some feed shows; each is prepared once.
-        full = {post.source: self._item(post, authors, with_content=True)
-                for _name, _label, chosen in selections for post in chosen}
+        shown = {post.source: post for _name, _label, chosen in selections for post in chosen}
+        contents, missing = self._contents(shown.values(), out)
+        if missing:
+            # Feeds with an empty body would reach every reader and the newsletter; the
+            # previous feeds are better. A warning, so that --strict fails.
+            log.warning(
+                "Feeds not written, the previous feed files are left as they were: no HTML "
+                "for %s (a dirty build renders only changed pages); run a full build",
+                ", ".join(sorted(post.source for post in missing)))
+            return
+        full = {source: self._item(post, authors, contents[source])
+                for source, post in shown.items()}
         feeds = [feed(name, label, (full[post.source] for post in chosen))
                  for name, label, chosen in selections]
         if self.config.archive:
             # Every post ever, as summary and link: the full text of years of news would make
             # a file of tens of megabytes that readers fetch again and again.
-            summaries = (self._item(post, authors, with_content=False) for post in published)
+            summaries = (self._item(post, authors, None) for post in published)
             feeds.insert(1, feed("news-archive", f"{title} (arkiv)", summaries))
 
-        out = Path(config.site_dir, self.config.feeds_dir)
         for name, rendered in feeds:
+            # The file's time is the newest change among its items, not the build's: a
+            # rebuild of the same content keeps the Last-Modified and the ETag that nginx,
+            # Apache and IIS derive from it, so readers and the newsletter get a 304.
+            changed = (rendered.updated or NO_ITEMS_UPDATED).timestamp()
             for fmt, body in render_all(rendered).items():
-                write_atomically(out / f"{name}{RENDERERS[fmt][0]}", body)
+                write_atomically(out / f"{name}{RENDERERS[fmt][0]}", body, changed)
         # Material's JavaScript treats every <link rel="alternate"> as a language version and
         # fetches sitemap.xml beside it; an empty one in each feed folder saves every page
         # view a 404.
@@ -193,13 +236,28 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         log.info("Wrote %d feeds in %s/", len(feeds) * len(RENDERERS), self.config.feeds_dir)
 
 
-def write_atomically(path: Path, body: bytes) -> None:
+def previous_contents(folder: Path) -> dict[str, str]:
+    """``content_html`` by item id from the JSON feeds already in ``folder`` (if any)."""
+    contents: dict[str, str] = {}
+    for path in sorted(folder.rglob("*.json")) if folder.is_dir() else ():
+        try:
+            document = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            continue
+        for item in document.get("items", ()) if isinstance(document, dict) else ():
+            if isinstance(item, dict) and isinstance(item.get("content_html"), str):
+                contents.setdefault(str(item.get("id")), item["content_html"])
+    return contents
+
+
+def write_atomically(path: Path, body: bytes, mtime: float | None = None) -> None:
     """Replace ``path`` with ``body`` so that a reader never sees half a file.
 
-    An unchanged file is left alone, keeping its modification time for servers that derive
-    the ETag from it.
+    An unchanged file is left alone; ``mtime``, when given, becomes its modification time.
     """
     if path.is_file() and path.read_bytes() == body:
+        if mtime is not None:
+            os.utime(path, (mtime, mtime))
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -209,6 +267,8 @@ def write_atomically(path: Path, body: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
+        if mtime is not None:
+            os.utime(temporary, (mtime, mtime))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

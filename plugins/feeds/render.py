@@ -32,6 +32,9 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
+NO_ITEMS_UPDATED = datetime.fromisoformat("2025-01-01T00:00:00+00:00")
+"""When a feed without items last changed: a fixed moment, never the clock."""
+
 MEDIA_TYPES = {
     "rss": "application/rss+xml",
     "atom": "application/atom+xml",
@@ -186,8 +189,7 @@ def render_atom(feed: Feed) -> bytes:
     _sub(root, atom + "title", feed.title, type="text")
     _sub(root, atom + "subtitle", feed.description, type="text")
     # Atom requires <updated>; an empty feed falls back to a fixed moment, not the clock.
-    _sub(root, atom + "updated", _rfc3339(feed.updated or datetime.fromisoformat(
-        "2025-01-01T00:00:00+00:00")))
+    _sub(root, atom + "updated", _rfc3339(feed.updated or NO_ITEMS_UPDATED))
     _sub(root, atom + "link", rel="alternate", type="text/html", href=feed.site_url)
     _sub(root, atom + "link", rel="self", type=MEDIA_TYPES["atom"], href=feed.self_urls["atom"])
     author = _sub(root, atom + "author")
