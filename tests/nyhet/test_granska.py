@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+from tests.conftest import REPO
 
 from .conftest import Nyhet
 
@@ -207,3 +210,20 @@ def test_the_models_rule_across_posts_a_taken_id(project: Path, nyhet: Nyhet) ->
             f"{POSTS}/jobba-var-du-vill.md; expected an id that no other post has; set 'id:' "
             "to a new name") in result.stdout.splitlines(), result.stdout
     assert result.returncode == 1
+
+
+def test_readme_states_the_lix_of_the_current_posts(nyhet: Nyhet) -> None:
+    posts = sorted(str(p.relative_to(REPO)) for p in (REPO / POSTS).glob("*.md"))
+    result = nyhet("granska", "--lix", "--inga-tips", *posts)
+    summary = re.search(r"LIX för (\d+) sidor: lägst (\d+), median (\d+), högst (\d+)",
+                        result.stdout)
+    assert summary, result.stdout
+    count, low, median, high = summary.groups()
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"{count} posts): **LIX min {low}, median {median}, max {high}**" in readme
+
+
+def test_the_writers_guide_passes_its_own_check(nyhet: Nyhet) -> None:
+    result = nyhet("granska", "content/guides/sa-skriver-du-en-nyhet.md")
+    assert result.returncode == 0
+    assert ": fel: " not in result.stdout and ": varning: " not in result.stdout, result.stdout
