@@ -182,3 +182,13 @@ def test_the_open_search_meets_wcag_21_aa(
     if blocking:
         pytest.fail(f"WCAG 2.1 AA violations in the search:\n{describe_violations(blocking)}",
                     pytrace=False)
+
+
+@pytest.mark.parametrize("query", ["passerbricka", "leveransdatum", "xyzzy"])
+def test_a_word_on_no_published_page_finds_nothing(news: Page, query: str) -> None:
+    # "passerbricka" and "leveransdatum" are only in the draft; Pagefind on its own would
+    # answer with pages holding "passera" and "L".
+    assert not pages_with_any((query, query + "n"))
+
+    assert search(news, query) == []
+    expect(news.locator(".md-search-result__meta")).to_have_text("Inga sökresultat")

@@ -48,6 +48,21 @@
     });
   };
 
+  const fold = text => text.normalize("NFD").replace(/\p{M}/gu, "").toLocaleLowerCase("sv");
+
+  /* Pagefind answers a word that is nowhere in the index with pages holding its longest
+   * indexed prefix ("passerbricka" finds "passera", "leveransdatum" finds "L"), and has no
+   * option against it. A word found for real is in some of the best results with most of
+   * its letters; if none of them has it, the reader gets "no results", not noise. */
+  const genuine = (words, results) => {
+    const texts = results.map(data => fold(data.content).split(/[^\p{L}\p{N}]+/u));
+    return words.every(word => {
+      const folded = fold(word);
+      const prefix = folded.length <= 4 ? folded : folded.slice(0, Math.max(4, folded.length - 3));
+      return texts.some(text => text.some(token => token.startsWith(prefix)));
+    });
+  };
+
   let pagefind = null;
   const loadPagefind = () => {
     if (!pagefind) {
@@ -156,6 +171,10 @@
       list.replaceChildren();
       await showMore();
       if (ticket !== latest) return;
+      if (words.length && !genuine(words, shown)) {
+        all = shown = [];
+        list.replaceChildren();
+      }
       meta.textContent = count(all.length);
       // What was searched, for tests and for anyone scripting the page.
       root.dataset.searched = JSON.stringify({ query: input.value, filters: chosen });
