@@ -148,6 +148,8 @@ class SearchPlugin(BasePlugin[SearchConfig]):
             stats = write_index(documents, target, self.config.language)
         except SearchIndexError as error:
             raise PluginError(f"intranet-search: {error}") from error
-        log.info("Search index: %d pages, %d words, %d files, %d kB in %s/",
-                 stats.pages, stats.words, stats.files, stats.bytes // 1000,
-                 self.config.index_dir)
+        if stats.indexed != stats.pages:
+            log.warning("intranet-search: Pagefind indexed %d of %d pages", stats.indexed,
+                        stats.pages)
+        log.info("Search index: %d pages, %d files, %d kB in %s/", stats.pages, stats.files,
+                 stats.bytes // 1000, self.config.index_dir)

@@ -1,0 +1,419 @@
+"""Old search (Material's lunr) against the new (Pagefind) on the same synthetic site (issue 11).
+
+Generates, in a temporary folder, the real site (same theme, overrides and plugins) with
+``--posts`` news posts, each of which also uses one Swedish word form of four nouns
+(lösenord, avbrott, skrivare, filserver) in its text, so how many posts hold each noun is
+known. Then, for each size, it builds the site in four modes, each build a fresh
+``python -m mkdocs build`` with the search plugin's own event methods timed:
+
+(a) no search at all: the baseline of the build time;
+(b) old: Material's search plugin with ``lang: sv``, as the site had it;
+(c) Material's search with its Swedish stemmer pipeline (the other candidate of the issue);
+(d) new: the ``intranet-search`` plugin (Pagefind).
+
+For (b), (c) and (d) it serves the built site on 127.0.0.1 with gzip (as nginx or IIS would
+send it; Pagefind's index files are gzip already and go as they are) and opens the news page
+in a fresh headless Chromium (Debian's), types a query into the header's search box as soon
+as the page has loaded, and records the bytes that searching downloaded (the search's
+scripts, worker and index files, as sent over the wire) and the time from typing to the first
+result shown. Then it types each word form and reads how many pages were found.
+
+It prints, side by side, per size: build time and its increase over (a), the search plugin's
+own share of the build, the index's size on disk and gzipped, the first query's bytes and
+time, and the pages found per word form. Not a test: run it by hand and record the figures::
+
+    python bench/search.py [--posts 300 3000] [--keep]
+
+Talks to nothing but the local machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import http.server
+import io
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import feed_overhead as synthetic  # a sibling script: the site generator
+
+REPO = synthetic.REPO
+CHROMIUM = "/usr/bin/chromium"
+FORMS = {
+    "lösenord": ("lösenord", "lösenordet", "lösenorden"),
+    "avbrott": ("avbrott", "avbrottet", "avbrotten"),
+    "skrivare": ("skrivare", "skrivaren", "skrivarna"),
+    "filserver": ("filserver", "filservern"),
+}
+QUERIES = ("lösenord", "lösenordet", "lösenorden", "avbrott", "avbrotten", "skrivare",
+           "skrivaren", "filserver", "filservern", "losenordet")
+FIRST_QUERY = "lösenordet"
+SENTENCE = {
+    "lösenord": "Byt {form} om du tror att någon annan känner till det.",
+    "avbrott": "Under {form} kan du inte nå tjänsten.",
+    "skrivare": "Har du frågor om {form} kan du ringa servicedesk.",
+    "filserver": "Dina mappar på {form} flyttas till OneDrive.",
+}
+# What a server compresses: text. Pagefind's .pf_* and .pagefind files are gzip already.
+COMPRESSIBLE = (".html", ".js", ".mjs", ".json", ".css", ".svg", ".xml", ".txt")
+SEARCH_URL = re.compile(r"/(search/|pagefind/|assets/intranet-search/|assets/javascripts/"
+                        r"(workers/search|lunr/))")
+
+
+@dataclass(frozen=True)
+class Mode:
+    key: str
+    label: str
+    plugin_class: str | None
+    entry: dict[str, Any] | None
+    """The search entry of ``plugins:``; None for no search."""
+    material_header: bool
+    """Material's own header (its search box) instead of our override."""
+
+
+MODES = (
+    Mode("a", "(a) no search", None, None, True),
+    Mode("b", "(b) old: Material search, lang sv", "material.plugins.search.plugin:SearchPlugin",
+         {"search": {"lang": "sv"}}, True),
+    Mode("c", "(c) Material search + Swedish stemmer",
+         "material.plugins.search.plugin:SearchPlugin",
+         {"search": {"lang": "sv", "pipeline": ["stemmer", "stopWordFilter", "trimmer"]}}, True),
+    Mode("d", "(d) new: intranet-search (Pagefind)", "plugins.search.plugin:SearchPlugin",
+         {"intranet-search": {"everyone_audience": "alla"}}, False),
+)
+
+
+# --- The synthetic site --------------------------------------------------------------------------
+
+def generate(root: Path, count: int) -> dict[str, int]:
+    """The site with ``count`` posts, one mkdocs.yml per mode; posts per noun."""
+    with (REPO / "mkdocs.yml").open(encoding="utf-8") as handle:
+        real = yaml.load(handle, Loader=synthetic._ConfigLoader)
+    docs = root / "docs"
+    shutil.copytree(REPO / real.get("docs_dir", "docs"), docs)
+    posts_options = synthetic.plugin_options(real, "intranet-posts")
+    posts_dir = docs / posts_options.get("posts_dir", "news/posts")
+    shutil.rmtree(posts_dir)
+    posts_dir.mkdir()
+    image = posts_dir.parent / synthetic.IMAGE
+    image.parent.mkdir(parents=True, exist_ok=True)
+    image.write_text(synthetic._IMAGE_SVG, encoding="utf-8")
+
+    rng = random.Random(2026)
+    nouns = list(FORMS)
+    holding = dict.fromkeys(FORMS, 0)
+    for index in range(count):
+        noun = nouns[index % len(nouns)]
+        form = FORMS[noun][(index // len(nouns)) % len(FORMS[noun])]
+        holding[noun] += 1
+        text = synthetic.post_markdown(index, count, posts_options, rng)
+        text += "\n" + SENTENCE[noun].format(form=form) + "\n"
+        (posts_dir / f"nyhet-{index:05d}.md").write_text(text, encoding="utf-8")
+
+    # The old modes use Material's header, whose search box is Material's.
+    material_overrides = root / "overrides-material"
+    shutil.copytree(REPO / "overrides", material_overrides)
+    for name in ("header.html", "intranet-search.html"):
+        (material_overrides / "partials" / name).unlink(missing_ok=True)
+
+    for mode in MODES:
+        plugins = [item for item in real["plugins"]
+                   if synthetic.plugin_name(item) not in ("search", "intranet-search")]
+        if mode.entry is not None:
+            plugins.append(mode.entry)
+        theme = dict(real["theme"])
+        theme["custom_dir"] = str(material_overrides if mode.material_header
+                                  else (REPO / theme["custom_dir"]).resolve())
+        features = list(theme.get("features", []))
+        if mode.key in ("b", "c"):
+            features += ["search.suggest", "search.highlight"]
+        theme["features"] = features
+        config = {**real, "docs_dir": str(docs), "theme": theme, "plugins": plugins}
+        (root / f"mkdocs-{mode.key}.yml").write_text(
+            yaml.dump(config, Dumper=synthetic._ConfigDumper, allow_unicode=True,
+                      sort_keys=False), encoding="utf-8")
+    return holding
+
+
+# --- Building ------------------------------------------------------------------------------------
+
+@dataclass
+class Build:
+    seconds: float
+    cpu_seconds: float
+    plugin_seconds: float
+    build_seconds: float
+    site: Path
+
+    @property
+    def plugin_share(self) -> float:
+        return 100 * self.plugin_seconds / (self.build_seconds - self.plugin_seconds)
+
+
+def build(root: Path, mode: Mode, scratch: Path) -> Build:
+    site = scratch / f"site-{mode.key}"
+    shutil.rmtree(site, ignore_errors=True)
+    times = scratch / f"times-{mode.key}.json"
+    env = {
+        **os.environ,
+        "SOURCE_DATE_EPOCH": str(synthetic.SOURCE_DATE_EPOCH),
+        "SITE_URL": "https://intranet.exempelby.se/",
+        "NO_MKDOCS_2_WARNING": "1",
+        # Mode (a) times the feed plugin, which it has: a harmless stand-in for no plugin.
+        "BENCH_PLUGIN_CLASS": mode.plugin_class or synthetic.OURS,
+        "BENCH_TIMES": str(times),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    command = [sys.executable, "-c", synthetic._TIMED_BUILD, "build", "-q",
+               "-f", str(root / f"mkdocs-{mode.key}.yml"), "-d", str(site)]
+    with tempfile.TemporaryFile(dir=scratch) as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=output,
+                                   stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            output.seek(0)
+            raise SystemExit(f"{mode.label}: build failed:\n"
+                             f"{output.read().decode('utf-8', 'replace')[-4000:]}")
+    measured = json.loads(times.read_text())
+    plugin = measured["plugin"] if mode.plugin_class else 0.0
+    return Build(seconds, usage.ru_utime + usage.ru_stime, plugin, measured["build"], site)
+
+
+def index_size(site: Path, mode: Mode) -> tuple[int, int]:
+    """Bytes of the search index on disk, and gzipped as a server sends it."""
+    if mode.key in ("b", "c"):
+        files = [site / "search" / "search_index.json"]
+    elif mode.key == "d":
+        # The index itself, not Pagefind's optional UI bundles that the site never loads.
+        files = [p for p in (site / "pagefind").rglob("*") if p.is_file()
+                 and not p.name.startswith(("pagefind-ui", "pagefind-component-ui",
+                                            "pagefind-modular-ui", "pagefind-highlight"))]
+    else:
+        return 0, 0
+    raw = sum(p.stat().st_size for p in files)
+    sent = sum(len(_wire(p)) for p in files)
+    return raw, sent
+
+
+# --- Serving with compression, and the browser ---------------------------------------------------
+
+@functools.lru_cache(maxsize=4096)
+def _wire(path: Path) -> bytes:
+    body = path.read_bytes()
+    return gzip.compress(body, compresslevel=6) if path.suffix in COMPRESSIBLE else body
+
+
+class _GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, text gzipped when the browser accepts it, as web servers are set up."""
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if (path.suffix in COMPRESSIBLE and path.is_file()
+                and "gzip" in self.headers.get("Accept-Encoding", "")):
+            body = _wire(path)
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
+        return super().send_head()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def served(site: Path) -> Iterator[str]:
+    handler = functools.partial(_GzipHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Browse:
+    first_bytes: int = 0
+    first_ms: float = 0.0
+    requests: int = 0
+    first_found: bool = False
+    found: dict[str, int] = field(default_factory=dict)
+
+
+def _result_count(text: str) -> int:
+    text = text.strip()
+    if "Inga" in text:
+        return 0
+    match = re.search(r"(\d+)", text)
+    return int(match.group(1)) if match else -1
+
+
+def browse(base: str, mode: Mode) -> Browse:
+    from playwright.sync_api import sync_playwright
+
+    outcome = Browse()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="sv-SE")
+        context.set_default_timeout(120_000)
+        sizes: list[tuple[str, int]] = []
+
+        def finished(request: Any) -> None:
+            if SEARCH_URL.search(request.url):
+                sizes.append((request.url, request.sizes()["responseBodySize"]))
+
+        context.on("requestfinished", finished)
+        console: list[str] = []
+        context.on("console", lambda message: console.append(message.text))
+        page = context.new_page()
+        page.goto(base + "news/", wait_until="load")
+        box = page.locator("input.md-search__input")
+        results = page.locator(".md-search-result__item")
+        # Right after the page has loaded, as a reader who came to search would.
+        box.click()
+        # All but the last letter at once, then a real key press: Material's box searches on
+        # keyup, ours on input; both see the whole word at the press.
+        box.fill(FIRST_QUERY[:-1])
+        started = time.perf_counter()
+        box.press(FIRST_QUERY[-1])
+        # The count of results (or "Inga sökresultat") is shown with the first results.
+        try:
+            page.wait_for_function(
+                "() => /sökresultat/.test(document.querySelector('.md-search-result__meta')"
+                ".textContent)", timeout=60_000)
+        except Exception:
+            meta_text = page.locator(".md-search-result__meta").inner_text()
+            errors = "; ".join(console)
+            page.screenshot(path=f"/tmp/search-bench-{mode.key}.png")
+            raise SystemExit(f"{mode.label}: no results shown; the box says {meta_text!r}; "
+                             f"console: {errors}") from None
+        outcome.first_ms = 1000 * (time.perf_counter() - started)
+        outcome.first_found = results.count() > 0
+        page.wait_for_load_state("networkidle")
+        outcome.first_bytes = sum(size for _url, size in sizes)
+        outcome.requests = len(sizes)
+
+        meta = page.locator(".md-search-result__meta")
+        for query in QUERIES:
+            box.fill("")
+            page.wait_for_timeout(300)
+            box.fill(query[:-1])
+            box.press(query[-1])
+            page.wait_for_timeout(1200)  # both boxes search as the reader types
+            outcome.found[query] = _result_count(meta.inner_text())
+        context.close()
+        browser.close()
+    return outcome
+
+
+# --- Report --------------------------------------------------------------------------------------
+
+def _kb(n: float) -> str:
+    return f"{n / 1000:,.0f} kB" if n >= 10_000 else f"{n / 1000:,.1f} kB"
+
+
+def report(size: int, holding: dict[str, int], builds: dict[str, Build],
+           sizes: dict[str, tuple[int, int]], browsing: dict[str, Browse]) -> str:
+    base = builds["a"]
+    lines = [f"\n## {size:,} posts\n",
+             "| mode | build | vs (a) | search plugin's own time (share) | index on disk | "
+             "index gzipped | first query downloads | first results after |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for mode in MODES:
+        run = builds[mode.key]
+        raw, sent = sizes[mode.key]
+        seen = browsing.get(mode.key)
+        lines.append(
+            f"| {mode.label} | {run.seconds:.1f} s | "
+            + ("—" if mode.key == "a" else f"{100 * (run.seconds / base.seconds - 1):+.1f} %")
+            + " | "
+            + ("—" if mode.key == "a" else f"{run.plugin_seconds:.2f} s ({run.plugin_share:.1f} %)")
+            + f" | {_kb(raw) if raw else '—'} | {_kb(sent) if sent else '—'} | "
+            + (f"{_kb(seen.first_bytes)} in {seen.requests} requests" if seen else "—")
+            + " | " + (f"{seen.first_ms:.0f} ms" + ("" if seen.first_found else " (none found)")
+                       if seen else "—") + " |")
+    lines += ["", "Pages found per query (the synthetic posts alone: "
+              + ", ".join(f"{noun} {n}" for noun, n in holding.items())
+              + "; the real guides and posts add a few):", "",
+              "| query | " + " | ".join(m.label for m in MODES if m.key in browsing) + " |",
+              "| --- |" + " --- |" * len(browsing)]
+    for query in QUERIES:
+        lines.append(f"| {query} | " + " | ".join(
+            str(browsing[m.key].found.get(query, "?")) for m in MODES if m.key in browsing)
+            + " |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, nargs="+", default=[300, 3000])
+    parser.add_argument("--keep", action="store_true", help="keep the generated sites")
+    args = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        parser.error(f"{CHROMIUM} is missing: apt-get install chromium")
+
+    scratch = Path(tempfile.mkdtemp(prefix="search-bench-"))
+    print(f"# Search benchmark ({os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f} at start)")
+    try:
+        for count in args.posts:
+            root = scratch / f"source-{count}"
+            root.mkdir()
+            print(f"Generating {count} posts…", file=sys.stderr, flush=True)
+            holding = generate(root, count)
+            builds: dict[str, Build] = {}
+            sizes: dict[str, tuple[int, int]] = {}
+            browsing: dict[str, Browse] = {}
+            for mode in MODES:
+                run = build(root, mode, scratch)
+                builds[mode.key] = run
+                sizes[mode.key] = index_size(run.site, mode)
+                print(f"  {count} {mode.label}: {run.seconds:.1f} s", file=sys.stderr,
+                      flush=True)
+                if mode.entry is not None:
+                    with served(run.site) as base:
+                        browsing[mode.key] = browse(base, mode)
+                    print(f"    first query {browsing[mode.key].first_ms:.0f} ms, "
+                          f"{browsing[mode.key].first_bytes} B", file=sys.stderr, flush=True)
+                _wire.cache_clear()
+                if not args.keep:
+                    shutil.rmtree(run.site)
+            print(report(count, holding, builds, sizes, browsing), flush=True)
+        print(f"\nLoad average at the end: {os.getloadavg()[0]:.1f}")
+    finally:
+        if args.keep:
+            print(f"Kept {scratch}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
