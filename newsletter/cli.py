@@ -18,10 +18,9 @@ import click
 
 from newsletter import settings as settings_module
 from newsletter.digest import MailSettings, Recipient, build_digest, render
-from newsletter.errors import NewsletterError, StateError, SubscriberError
-from newsletter.feed import AUDIENCE_EVERYONE, STOCKHOLM, parse_feed
+from newsletter.errors import ConfigError, NewsletterError, StateError, SubscriberError
+from newsletter.feed import STOCKHOLM, parse_feed
 from newsletter.fetch import fetch
-from newsletter.headers import verify_unsubscribe_token
 from newsletter.lock import run_lock
 from newsletter.run import FIRST_RUN_WINDOW, deliver, split_new, update_from_feed
 from newsletter.settings import Settings
@@ -32,7 +31,9 @@ from newsletter.subscribers import (
     make_subscriber,
     read_csv,
 )
-from newsletter.topics import Vocabulary, dump_choices, relevant, vocabulary_from_entries, wanted
+from newsletter.tokens import Purpose, TokenError
+from newsletter.topics import Vocabulary, dump_choices, learn_vocabulary, relevant, wanted
+from newsletter.transports import Transport
 
 UNEXPECTED_EXIT = 1
 
@@ -105,8 +106,8 @@ def _vocabulary(store: Store, feed: str | None) -> Vocabulary | None:
     """The feed's categories and audiences: read now from ``feed``, else as last seen."""
     if feed is None:
         return store.vocabulary()
-    entries = parse_feed(*_fetch_body(feed, _settings(None).http_timeout))
-    vocabulary = vocabulary_from_entries(entries, AUDIENCE_EVERYONE).merged(store.vocabulary())
+    body, url = _fetch_body(feed, _settings(None).http_timeout)
+    vocabulary = learn_vocabulary(body, parse_feed(body, url), store.vocabulary())
     store.save_vocabulary(vocabulary)
     return vocabulary
 
@@ -231,14 +232,18 @@ def _csv(value: str) -> str:
 def unsubscribe(ctx: click.Context, token: str) -> None:
     """Unsubscribe whoever a signed TOKEN from an unsubscribe link names."""
     settings = settings_module.load(os.environ)
-    subscriber_id = verify_unsubscribe_token(settings.unsubscribe_secret or "", token)
-    if subscriber_id is None:
-        raise SubscriberError("the unsubscribe token is not valid")
+    if settings.signer is None:
+        raise ConfigError("set NEWSLETTER_SECRET to check signed links")
+    try:
+        claim = settings.signer.read(Purpose.UNSUBSCRIBE, token)
+    except TokenError as exc:
+        raise SubscriberError("the unsubscribe token is not valid") from exc
     with _store(ctx) as store:
-        email = store.deactivate_subscriber_id(subscriber_id)
-    if email is None:
-        raise SubscriberError("the unsubscribe token names no subscriber")
-    click.echo(f"{email}: removed")
+        found = store.subscriber_by_id(claim.subscriber_id)
+        if found is None or claim.token_key not in (None, found.token_key):
+            raise SubscriberError("the unsubscribe token names no subscriber")
+        store.unsubscribe(found.id, "cli (signed link)")
+    click.echo(f"{found.email}: removed")
 
 
 def _settings(sender: str | None) -> Settings:
@@ -248,7 +253,7 @@ def _settings(sender: str | None) -> Settings:
 def _mail_settings(store: Store, settings: Settings) -> MailSettings:
     return MailSettings(
         settings.sender, store.install_id, settings.list_id, settings.unsubscribe_mailto,
-        settings.unsubscribe_url, settings.unsubscribe_secret,
+        settings.unsubscribe_url, settings.unsubscribe_secret, settings.links,
     )
 
 
@@ -311,7 +316,8 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
     """
     now = datetime.now(UTC)
     config = _settings(sender)
-    entries = parse_feed(*_fetch_body(source, config.http_timeout))
+    body, url = _fetch_body(source, config.http_timeout)
+    entries = parse_feed(body, url)
     with _store(ctx) as store:
         settings = _mail_settings(store, config)
         cutoff = None if store.has_seen_anything() else now - FIRST_RUN_WINDOW
@@ -324,10 +330,9 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
             found = store.subscriber(subscriber)
             if found is None:
                 raise SubscriberError(f"{subscriber} is not a subscriber")
-            recipient = Recipient(found.id, found.email, found.name)
-            vocabulary = vocabulary_from_entries(entries, AUDIENCE_EVERYONE)
-            chosen = relevant(chosen, wanted(dump_choices(found.choices),
-                                             vocabulary.merged(store.vocabulary())))
+            recipient = Recipient(found.id, found.email, found.name, found.token_key)
+            vocabulary = learn_vocabulary(body, entries, store.vocabulary())
+            chosen = relevant(chosen, wanted(dump_choices(found.choices), vocabulary))
     if not chosen:
         raise NewsletterError("no posts to preview")
     text, html = render(build_digest(chosen, now), recipient, settings)
@@ -359,6 +364,56 @@ def failures(ctx: click.Context, deferred: bool) -> None:
         for row in store.failures(statuses):
             click.echo(f"{row.updated_at}\t{row.status}\tedition {row.edition_id}\t"
                        f"{row.email}\t{row.error}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (the reverse proxy's side).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--feed", "source", envvar="NEWSLETTER_FEED",
+              help="Feed URL or file to learn the categories and audiences from at start "
+              "(default: what the last send read).")
+@click.option("--from", "sender", envvar="NEWSLETTER_FROM", help="From address of the mail.")
+@click.option("--outbox", type=click.Path(file_okay=False), default="outbox", show_default=True,
+              help="Folder for .eml files when no mail transport is set.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, source: str | None, sender: str | None,
+          outbox: str, threads: int) -> None:
+    """Run the subscription web service (subscribe, confirm, manage, one-click unsubscribe).
+
+    Needs NEWSLETTER_PUBLIC_URL (the address readers use) and NEWSLETTER_SECRET; shares the
+    database with send.  Put it behind the organisation's web server with TLS.
+    """
+    import waitress
+
+    from newsletter.web.app import ServiceConfig, create_app
+
+    config = _settings(sender)
+    if config.links is None:
+        raise ConfigError("serve needs NEWSLETTER_PUBLIC_URL (and NEWSLETTER_SECRET)")
+    with _store(ctx) as store:
+        settings = _mail_settings(store, config)
+        if source:
+            try:
+                _vocabulary(store, source)
+            except NewsletterError as exc:  # the service still runs on what send saw last
+                logging.getLogger("newsletter").warning("feed not read: %s", exc)
+
+    def transport() -> Transport:
+        return config.transport.open(outbox)
+
+    service = ServiceConfig(
+        Path(ctx.obj["db"]), settings, config.links, config.allowed_domains, config.proxy_hops,
+        config.site_url,
+    )
+    app = create_app(service, transport)
+    click.echo(f"serving {config.links.public_url} on http://{host}:{port}/", err=True)
+    try:
+        # X-Forwarded-* headers are trusted (by ProxyFix) only with NEWSLETTER_PROXY_HOPS.
+        waitress.serve(app, host=host, port=port, threads=threads, ident="nyhetsbrev")
+    finally:
+        app.extensions["newsletter_mailer"].close()
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ from markupsafe import escape
 
 from newsletter.feed import STOCKHOLM, Entry
 from newsletter.headers import header_safe, unsubscribe_token
+from newsletter.links import Links
+from newsletter.tokens import Purpose
 from swedish.dates import format_date, format_window
 
 LIST_NAME = "Nytt från IT"
@@ -78,6 +80,7 @@ class Recipient:
     subscriber_id: int
     email: str
     name: str = ""
+    token_key: str = ""  # part of the signed links (see newsletter.tokens)
 
 
 @dataclass(frozen=True)
@@ -90,14 +93,30 @@ class MailSettings:
     unsubscribe_mailto: str
     unsubscribe_url: str | None = None
     unsubscribe_secret: str | None = None
+    links: Links | None = None
+    """The subscription service (``NEWSLETTER_PUBLIC_URL``): manage and one-click links."""
 
-    def unsubscribe_link(self, subscriber_id: int) -> str | None:
-        """The https link with a signed token, when a URL is configured."""
+    @property
+    def has_unsubscribe_link(self) -> bool:
+        """Whether messages carry an https one-click unsubscribe link."""
+        return bool(self.links or self.unsubscribe_url)
+
+    def unsubscribe_link(self, recipient: Recipient) -> str | None:
+        """The https link with a signed token, when the service or a URL is configured."""
+        if self.links is not None:
+            return self.links.link(Purpose.UNSUBSCRIBE, recipient.subscriber_id,
+                                   recipient.token_key)
         if not self.unsubscribe_url:
             return None
-        token = unsubscribe_token(self.unsubscribe_secret or "", subscriber_id)
+        token = unsubscribe_token(self.unsubscribe_secret or "", recipient.subscriber_id)
         separator = "&" if "?" in self.unsubscribe_url else "?"
         return f"{self.unsubscribe_url}{separator}token={token}"
+
+    def manage_link(self, recipient: Recipient) -> str | None:
+        """The link to the page where the subscriber changes topics, pauses or leaves."""
+        if self.links is None:
+            return None
+        return self.links.link(Purpose.MANAGE, recipient.subscriber_id, recipient.token_key)
 
     @property
     def unsubscribe_mailto_uri(self) -> str:
@@ -175,6 +194,7 @@ def _inliner() -> css_inline.CSSInliner:
 _MARK = secrets.token_hex(8)
 NAME_MARK = f"namn{_MARK}"
 LINK_MARK = f"lank{_MARK}"
+MANAGE_MARK = f"installningar{_MARK}"
 TEXT_BODY_MARK = f"text{_MARK}"
 HTML_BODY_MARK = f"html{_MARK}"
 
@@ -194,7 +214,8 @@ def render_shared(digest: Digest, settings: MailSettings, *, with_name: bool) ->
         "digest": digest,
         "list_name": LIST_NAME,
         "name": NAME_MARK if with_name else "",
-        "unsubscribe_link": LINK_MARK if settings.unsubscribe_url else None,
+        "unsubscribe_link": LINK_MARK if settings.has_unsubscribe_link else None,
+        "manage_link": MANAGE_MARK if settings.links else None,
         "unsubscribe_mailto": settings.unsubscribe_mailto,
         "unsubscribe_mailto_uri": settings.unsubscribe_mailto_uri,
     }
@@ -209,11 +230,14 @@ def personalise(
 ) -> tuple[str, str]:
     """The text and HTML body for one recipient; values are escaped for HTML as Jinja would."""
     name = recipient.name
-    link = settings.unsubscribe_link(recipient.subscriber_id) or ""
-    text = rendered.text.replace(NAME_MARK, name).replace(LINK_MARK, link)
+    link = settings.unsubscribe_link(recipient) or ""
+    manage = settings.manage_link(recipient) or ""
+    text = rendered.text.replace(NAME_MARK, name).replace(LINK_MARK, link).replace(
+        MANAGE_MARK, manage
+    )
     html = rendered.html.replace(NAME_MARK, str(escape(name))).replace(
         LINK_MARK, str(escape(link))
-    )
+    ).replace(MANAGE_MARK, str(escape(manage)))
     return text, html
 
 
@@ -285,7 +309,7 @@ class MessageTemplate:
         skeleton["From"] = settings.sender
         skeleton["Subject"] = header_safe(rendered.subject)
         skeleton["List-Id"] = f"{LIST_NAME} <{header_safe(settings.list_id)}>"
-        if settings.unsubscribe_url:
+        if settings.has_unsubscribe_link:
             skeleton["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         skeleton["Auto-Submitted"] = "auto-generated"
         skeleton["Precedence"] = "list"
@@ -304,7 +328,7 @@ class MessageTemplate:
         settings = self.settings
         text, html = personalise(self.rendered, recipient, settings)
         links = [settings.unsubscribe_mailto_uri]
-        https_link = settings.unsubscribe_link(recipient.subscriber_id)
+        https_link = settings.unsubscribe_link(recipient)
         if https_link:
             links.insert(0, https_link)
         personal = b"".join((

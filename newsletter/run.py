@@ -18,10 +18,10 @@ from newsletter.digest import (
     build_digest,
     render_shared,
 )
-from newsletter.feed import AUDIENCE_EVERYONE, Entry, parse_feed
+from newsletter.feed import Entry, parse_feed
 from newsletter.fetch import fetch
 from newsletter.store import Delivery, Edition, Status, Store
-from newsletter.topics import Wanted, relevant, vocabulary_from_entries
+from newsletter.topics import Wanted, learn_vocabulary, relevant
 from newsletter.transports import Outcome, Pending, Result, Transport
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,7 @@ def update_from_feed(
     entries = parse_feed(fetched.body, fetched.url)
     with store.transaction():
         # Before planning: topics given before the feed was known are sorted by it.
-        store.save_vocabulary(
-            vocabulary_from_entries(entries, AUDIENCE_EVERYONE).merged(store.vocabulary())
-        )
+        store.save_vocabulary(learn_vocabulary(fetched.body, entries, store.vocabulary()))
         cutoff = since
         if cutoff is None and not store.has_seen_anything():
             cutoff = now - FIRST_RUN_WINDOW
@@ -156,7 +154,8 @@ class Composer:
         template = self.template(delivery)
         if template is None:
             return None
-        recipient = Recipient(delivery.subscriber_id, delivery.email, delivery.name)
+        recipient = Recipient(delivery.subscriber_id, delivery.email, delivery.name,
+                              delivery.token_key)
         return template.message(recipient, delivery.edition_id, now)
 
 

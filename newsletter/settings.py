@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 
 from newsletter.digest import LIST_NAME
 from newsletter.errors import ConfigError, SubscriberError
+from newsletter.links import Links, checked_public_url, secrets_from_env
 from newsletter.subscribers import normalise_address
+from newsletter.tokens import Signer
 from newsletter.transports.choice import TransportSettings
 
 DEFAULT_FROM = f"{LIST_NAME} <nyhetsbrev@example.invalid>"
@@ -59,6 +61,16 @@ class Settings:
     """How long a deferred delivery is retried before it fails."""
     news_url: str | None
     """Where "more news" links go; None: the feed's own home page."""
+    links: Links | None = None
+    """The subscription service (``NEWSLETTER_PUBLIC_URL``) and its link signer."""
+    signer: Signer | None = None
+    """Checks signed links (also old unsubscribe tokens); None without a secret."""
+    allowed_domains: tuple[str, ...] = ()
+    """Domains the web form accepts addresses of; empty: any."""
+    proxy_hops: int = 0
+    """Reverse proxies in front of ``newsletter serve`` whose X-Forwarded-* are trusted."""
+    site_url: str | None = None
+    """The intranet, linked from the service's pages (``SITE_URL``)."""
 
 
 class _Reader:
@@ -179,19 +191,48 @@ def load(env: Mapping[str, str], *, sender: str | None = None) -> Settings:
     from_address = _sender(read, sender if sender is not None else env.get("NEWSLETTER_FROM"),
                            transport)
     url = read.https_url("NEWSLETTER_UNSUBSCRIBE_URL")
-    secret = env.get("NEWSLETTER_UNSUBSCRIBE_SECRET") or None
-    if secret is not None and len(secret) < MIN_SECRET_LENGTH:
-        read.fail("NEWSLETTER_UNSUBSCRIBE_SECRET", "*" * len(secret),
-                  f"at least {MIN_SECRET_LENGTH} characters (it signs unsubscribe links)")
-    if read.text("NEWSLETTER_UNSUBSCRIBE_URL") and not secret:
-        read.fail("NEWSLETTER_UNSUBSCRIBE_SECRET", "",
-                  "set when NEWSLETTER_UNSUBSCRIBE_URL is set (it signs the links)")
+    # NEWSLETTER_UNSUBSCRIBE_SECRET is the older name; when both are set, links signed with
+    # the older one (in mail already sent) keep unsubscribing.
+    secret_value, older_secrets = secrets_from_env(env)
+    secret = secret_value or None
+    secret_name = ("NEWSLETTER_SECRET" if env.get("NEWSLETTER_SECRET")
+                   else "NEWSLETTER_UNSUBSCRIBE_SECRET")
+    for name in ("NEWSLETTER_SECRET", "NEWSLETTER_UNSUBSCRIBE_SECRET"):
+        value = env.get(name) or ""
+        if value and len(value) < MIN_SECRET_LENGTH:
+            read.fail(name, "*" * len(value),
+                      f"at least {MIN_SECRET_LENGTH} characters (it signs the links in mail)")
+    public = read.text("NEWSLETTER_PUBLIC_URL")
+    if (read.text("NEWSLETTER_UNSUBSCRIBE_URL") or public) and not secret:
+        read.fail(secret_name, "", "set when NEWSLETTER_PUBLIC_URL or NEWSLETTER_UNSUBSCRIBE_URL"
+                  " is set (it signs the links)")
+    public_url: str | None = None
+    if public:
+        try:
+            public_url = checked_public_url(public)
+        except ConfigError:
+            read.fail("NEWSLETTER_PUBLIC_URL", public, "an https:// address (http:// only on"
+                      " 127.0.0.1 or localhost, for trials) without ?query or #fragment")
+    confirm_hours = read.integer("NEWSLETTER_CONFIRM_HOURS", 48, 1, 720,
+                                 "hours a confirmation link is valid")
+    domains = tuple(
+        d.strip().lstrip("@").lower()
+        for d in read.text("NEWSLETTER_ALLOWED_DOMAINS").replace(";", ",").split(",")
+        if d.strip()
+    )
+    for domain in domains:
+        if not _HOST.fullmatch(domain) or "." not in domain:
+            read.fail("NEWSLETTER_ALLOWED_DOMAINS", domain,
+                      "mail domains separated by commas, e.g. exempelby.se,skola.exempelby.se")
     mailto_raw = read.text("NEWSLETTER_UNSUBSCRIBE_MAILTO")
     mailto = (read.address("NEWSLETTER_UNSUBSCRIBE_MAILTO", mailto_raw) if mailto_raw
               else None) or from_address.addr_spec
     list_id = read.text("NEWSLETTER_LIST_ID") or f"nytt-fran-it.{from_address.domain}"
     if not _LIST_ID.fullmatch(list_id) or len(list_id) > 255:
         read.fail("NEWSLETTER_LIST_ID", list_id, "dot-separated ASCII words, e.g. it.kommun.se")
+    signer = (
+        Signer(secret, list_id, older_secrets, timedelta(hours=confirm_hours)) if secret else None
+    )
     settings = Settings(
         transport=transport,
         sender=from_address,
@@ -206,6 +247,12 @@ def load(env: Mapping[str, str], *, sender: str | None = None) -> Settings:
         retry_period=read.duration("NEWSLETTER_RETRY_PERIOD", DEFAULT_RETRY_PERIOD,
                                    timedelta(days=30)),
         news_url=read.http_url("NEWSLETTER_NEWS_URL"),
+        links=Links(public_url, signer) if public_url and signer else None,
+        signer=signer,
+        allowed_domains=domains,
+        proxy_hops=read.integer("NEWSLETTER_PROXY_HOPS", 0, 0, 5,
+                                "reverse proxies in front of newsletter serve"),
+        site_url=read.http_url("SITE_URL"),
     )
     if read.problems:
         raise ConfigError("\n".join(read.problems))

@@ -190,6 +190,7 @@ class Delivery:
     status: Status
     attempts: int
     unknown_count: int
+    token_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -487,6 +488,18 @@ class Store:
             self._audit(subscriber_id, "resumed", source)
         return cursor.rowcount > 0
 
+    def reactivate(self, subscriber_id: int, source: str) -> bool:
+        """Someone who left comes back through their own signed link: active at once."""
+        cursor = self.db.execute(
+            "UPDATE subscribers SET active = 1, unsubscribed_at = NULL, paused_at = NULL,"
+            " pending_since = NULL, confirmed_at = COALESCE(confirmed_at, ?)"
+            " WHERE id = ? AND active = 0",
+            (_now(), subscriber_id),
+        )
+        if cursor.rowcount:
+            self._audit(subscriber_id, "subscribed again", source)
+        return cursor.rowcount > 0
+
     def subscribers(self, *, active_only: bool = True) -> Iterator[StoredSubscriber]:
         """Subscribers ordered by address, streamed."""
         where = "WHERE active = 1" if active_only else ""
@@ -687,7 +700,7 @@ class Store:
         while True:
             rows = self.db.execute(
                 "SELECT d.id, d.edition_id, d.subscriber_id, s.email, s.name, s.choices, s.active,"
-                " d.status, d.attempts, d.unknown_count"
+                " d.status, d.attempts, d.unknown_count, s.token_key"
                 " FROM deliveries AS d JOIN subscribers AS s ON s.id = d.subscriber_id"
                 f" WHERE d.status IN {_OPEN} AND d.id > ? ORDER BY d.id LIMIT ?",
                 (last, PAGE_SIZE),
@@ -699,6 +712,7 @@ class Store:
                     id=row[0], edition_id=row[1], subscriber_id=row[2], email=row[3],
                     name=row[4], wanted=wanted(row[5], vocabulary), active=bool(row[6]),
                     status=Status(row[7]), attempts=row[8], unknown_count=row[9],
+                    token_key=row[10],
                 )
             last = rows[-1][0]
 

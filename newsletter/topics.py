@@ -18,14 +18,17 @@ The names come from the feed (:class:`Vocabulary`), never from this module.
 from __future__ import annotations
 
 import difflib
+import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import feedparser
+
 from newsletter.errors import SubscriberError
-from newsletter.feed import Entry, clean_text, topic_key
+from newsletter.feed import AUDIENCE_EVERYONE, Entry, clean_text, topic_key
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,35 @@ def _wanted(stored: str, vocabulary: Vocabulary | None) -> Wanted:
 def relevant(entries: Iterable[Entry], want: Wanted) -> list[Entry]:
     """The entries the subscriber wants, in the given order."""
     return [e for e in entries if want(e)]
+
+
+def read_vocabulary(body: bytes) -> Vocabulary | None:
+    """The vocabulary the feed declares at channel level (``itc:categories``, ...), if any.
+
+    A second, cheap parse of a feed already known to be valid; it runs only when the feed
+    changed (a 304 ends a run before).
+    """
+    channel = feedparser.parse(io.BytesIO(body)).get("feed", {})
+    categories = _split(channel.get("itc_categories"))
+    audiences = _split(channel.get("itc_audiences"))
+    if not categories and not audiences:
+        return None
+    everyone = clean_text(channel.get("itc_everyone") or "") or None
+    return Vocabulary(categories, audiences, everyone)
+
+
+def _split(value: object) -> tuple[str, ...]:
+    return tuple(_clean_names([value])) if isinstance(value, str) else ()
+
+
+def learn_vocabulary(
+    body: bytes, entries: Iterable[Entry], known: Vocabulary | None
+) -> Vocabulary:
+    """The feed's own vocabulary, or (from an older feed) the names its entries use."""
+    declared = read_vocabulary(body)
+    if declared is not None:
+        return declared
+    return vocabulary_from_entries(entries, AUDIENCE_EVERYONE).merged(known)
 
 
 def vocabulary_from_entries(entries: Iterable[Entry], everyone: str | None) -> Vocabulary:

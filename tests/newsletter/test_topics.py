@@ -20,6 +20,7 @@ from newsletter.topics import (
     dump_choices,
     legacy_choices,
     make_choice,
+    read_vocabulary,
     wanted,
 )
 
@@ -161,3 +162,23 @@ def test_vocabulary_keeps_names_that_left_the_feed() -> None:
     assert newer.merged(older) == Vocabulary(
         ("Säkerhet", "Driftstörning", "Tips"), ("alla", "skola"), "alla"
     )
+
+
+def test_the_vocabulary_comes_from_the_feed_channel() -> None:
+    body = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:itc="urn:kommun:it-change:1"><channel><title>t</title>
+<link>https://x.se/</link><description>d</description>
+<itc:categories>Planerad ändring;Driftstörning;Säkerhet</itc:categories>
+<itc:audiences>alla;skola;vård och omsorg</itc:audiences>
+<itc:everyone>alla</itc:everyone>
+<itc:statuses planned="planerad" ongoing="pågår" done="klar" cancelled="inställd"/>
+</channel></rss>""".encode()
+    assert read_vocabulary(body) == Vocabulary(
+        ("Planerad ändring", "Driftstörning", "Säkerhet"), ("alla", "skola", "vård och omsorg"),
+        "alla",
+    )
+    declared = read_vocabulary(body)
+    assert declared is not None and declared.chosen_audiences == ("skola", "vård och omsorg")
+    older = body.replace(b"<itc:categories>", b"<x>").replace(b"</itc:categories>", b"</x>")
+    older = older.replace(b"<itc:audiences>", b"<y>").replace(b"</itc:audiences>", b"</y>")
+    assert read_vocabulary(older) is None
