@@ -411,7 +411,10 @@ def serve(ctx: click.Context, host: str, port: int, source: str | None, sender: 
     click.echo(f"serving {config.links.public_url} on http://{host}:{port}/", err=True)
     try:
         # X-Forwarded-* headers are trusted (by ProxyFix) only with NEWSLETTER_PROXY_HOPS.
-        waitress.serve(app, host=host, port=port, threads=threads, ident="nyhetsbrev")
+        # connection_limit: a burst of mail clients' one-click POSTs (hundreds at once after a
+        # digest) waits in waitress's queue instead of the kernel's backlog.
+        waitress.serve(app, host=host, port=port, threads=threads, ident="nyhetsbrev",
+                       connection_limit=1000)
     finally:
         app.extensions["newsletter_mailer"].close()
 

@@ -195,8 +195,6 @@ def load(env: Mapping[str, str], *, sender: str | None = None) -> Settings:
     # the older one (in mail already sent) keep unsubscribing.
     secret_value, older_secrets = secrets_from_env(env)
     secret = secret_value or None
-    secret_name = ("NEWSLETTER_SECRET" if env.get("NEWSLETTER_SECRET")
-                   else "NEWSLETTER_UNSUBSCRIBE_SECRET")
     for name in ("NEWSLETTER_SECRET", "NEWSLETTER_UNSUBSCRIBE_SECRET"):
         value = env.get(name) or ""
         if value and len(value) < MIN_SECRET_LENGTH:
@@ -204,8 +202,9 @@ def load(env: Mapping[str, str], *, sender: str | None = None) -> Settings:
                       f"at least {MIN_SECRET_LENGTH} characters (it signs the links in mail)")
     public = read.text("NEWSLETTER_PUBLIC_URL")
     if (read.text("NEWSLETTER_UNSUBSCRIBE_URL") or public) and not secret:
-        read.fail(secret_name, "", "set when NEWSLETTER_PUBLIC_URL or NEWSLETTER_UNSUBSCRIBE_URL"
-                  " is set (it signs the links)")
+        read.fail("NEWSLETTER_SECRET", "", "set when NEWSLETTER_PUBLIC_URL or"
+                  " NEWSLETTER_UNSUBSCRIBE_URL is set (it signs the links;"
+                  " NEWSLETTER_UNSUBSCRIBE_SECRET is its older name)")
     public_url: str | None = None
     if public:
         try:

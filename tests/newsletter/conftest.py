@@ -96,6 +96,7 @@ def run(tmp_path: Path) -> Cli:
             "SMTP_HOST": None, "SMTP_PORT": None, "SMTP_SECURITY": None,
             "SMTP_USER": None, "SMTP_PASSWORD": None,
             "NEWSLETTER_UNSUBSCRIBE_URL": None, "NEWSLETTER_UNSUBSCRIBE_SECRET": None,
+            "NEWSLETTER_SECRET": None, "NEWSLETTER_PUBLIC_URL": None,
         },
     )
 
