@@ -31,7 +31,7 @@ from newsletter.subscribers import address_key, normalise_address
 from newsletter.tokens import Purpose, TokenError
 from newsletter.topics import Choice, Vocabulary, make_choice
 from newsletter.transports import Transport
-from newsletter.web.mail import Mailer, already_subscribed, confirmation
+from newsletter.web.mail import Mailer, Outgoing, already_subscribed, confirmation
 from newsletter.web.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -185,27 +185,28 @@ def create_app(config: ServiceConfig, transport: Callable[[], Transport]) -> Fla
         if choice is None:
             return page("subscribe.html", 400, vocabulary=vocab, form=form,
                         error="Välj bland ämnena i formuläret.")
-        # Same page and the same work for every address: whether it is subscribed already,
-        # or was asked for too often, shows only in the mail that goes to that address.
+        # The same page at once for every address: the database and the mail are the
+        # background thread's work, so neither the answer nor its timing tells whether the
+        # address is new, pending, subscribed or asked for too often.
         if addresses.allow(address_key(address)):
             choices = () if choice == Choice() else (choice,)
-            with store() as db, db.transaction():
-                subscriber = db.request_subscription(address, name, choices, "web")
-            send_subscribe_mail(subscriber)
+            mailer.run(lambda: request_subscription(address, name, choices))
         return page("message.html", title="Titta i din inkorg",
                     text=f"Vi har skickat ett mejl till {address}. Öppna länken i mejlet för "
                     "att bekräfta prenumerationen. Kommer inget mejl inom några minuter, titta "
                     "i skräpposten.")
 
-    def send_subscribe_mail(subscriber: StoredSubscriber) -> None:
+    def request_subscription(address: str, name: str, choices: tuple[Choice, ...]) -> Outgoing:
+        """Record the request and make its mail (runs in the mailer's thread)."""
+        with store() as db, db.transaction():
+            subscriber = db.request_subscription(address, name, choices, "web")
         sender = config.mail.sender
         if subscriber.state is State.PENDING:
             link = config.links.link(Purpose.CONFIRM, subscriber.id, subscriber.token_key)
-            mailer.send(confirmation(sender, subscriber.email, subscriber.name, link,
-                                     config.links.signer.confirm_max_age))
-        else:
-            mailer.send(already_subscribed(sender, subscriber.email, subscriber.name,
-                                           manage_link(subscriber)))
+            return confirmation(sender, subscriber.email, subscriber.name, link,
+                                config.links.signer.confirm_max_age)
+        return already_subscribed(sender, subscriber.email, subscriber.name,
+                                  manage_link(subscriber))
 
     @app.get("/bekrafta")
     def confirm_page() -> Response:

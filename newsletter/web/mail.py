@@ -79,22 +79,33 @@ def already_subscribed(sender: Address, recipient: str, name: str, link: str) ->
     ))
 
 
+Job = Callable[[], Outgoing | None]
+
+
 class Mailer:
-    """One background thread hands queued messages to a fresh transport each."""
+    """One background thread runs queued jobs and hands their mail to a fresh transport each.
+
+    A job does the request's database work and makes its message, so that the request
+    itself answers in the same time whatever the job finds.
+    """
 
     def __init__(self, sender: Address, transport: Callable[[], Transport]) -> None:
         self.sender = sender
         self.transport = transport
-        self._queue: queue.Queue[Outgoing | None] = queue.Queue(maxsize=10_000)
+        self._queue: queue.Queue[Job | None] = queue.Queue(maxsize=10_000)
         self._thread = threading.Thread(target=self._run, name="newsletter-mailer", daemon=True)
         self._thread.start()
 
-    def send(self, outgoing: Outgoing) -> None:
-        """Queue a message; never blocks the request (a full queue drops it with a warning)."""
+    def run(self, job: Job) -> None:
+        """Queue a job; never blocks the request (a full queue drops it with a warning)."""
         try:
-            self._queue.put_nowait(outgoing)
+            self._queue.put_nowait(job)
         except queue.Full:
-            log.warning("mail queue full; not sent to %s", outgoing.recipient)
+            log.warning("mail queue full; a subscription request was dropped")
+
+    def send(self, outgoing: Outgoing) -> None:
+        """Queue a message made already."""
+        self.run(lambda: outgoing)
 
     def close(self, timeout: float = 10.0) -> None:
         """Send what is queued, then stop."""
@@ -103,10 +114,13 @@ class Mailer:
 
     def _run(self) -> None:
         while True:
-            outgoing = self._queue.get()
-            if outgoing is None:
+            job = self._queue.get()
+            if job is None:
                 return
             try:
+                outgoing = job()
+                if outgoing is None:
+                    continue
                 transport = self.transport()
                 try:
                     result = transport.begin(
@@ -115,8 +129,8 @@ class Mailer:
                     )()
                 finally:
                     transport.close()
-            except Exception:  # one bad message or server must not stop the thread
-                log.exception("could not send to %s", outgoing.recipient)
+            except Exception:  # one bad job, message or server must not stop the thread
+                log.exception("subscription mail not sent")
                 continue
             if result.outcome is not Outcome.SENT:
                 log.warning("mail to %s: %s %s", outgoing.recipient, result.outcome,
