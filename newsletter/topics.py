@@ -216,6 +216,9 @@ class Wanted:
     """Choices in the comparable form the matching uses: topic keys."""
 
     choices: tuple[tuple[frozenset[str] | None, frozenset[str] | None], ...]
+    everyone: str | None = None
+    """Key of the feed's everyone-audience; None: the entry's own notion (before the feed
+    declared its vocabulary)."""
 
     def __call__(self, entry: Entry) -> bool:
         """Whether the subscriber wants this entry."""
@@ -223,10 +226,12 @@ class Wanted:
             return True
         categories = frozenset(topic_key(c) for c in entry.categories)
         audiences = frozenset(topic_key(a) for a in entry.audiences)
+        for_everyone = (entry.for_everyone if self.everyone is None
+                        else self.everyone in audiences)
         for wanted_categories, wanted_audiences in self.choices:
             if wanted_categories is not None and wanted_categories.isdisjoint(categories):
                 continue
-            if (wanted_audiences is None or entry.for_everyone
+            if (wanted_audiences is None or for_everyone
                     or not wanted_audiences.isdisjoint(audiences)):
                 return True
         return False
@@ -240,11 +245,12 @@ def wanted(stored: str, vocabulary: Vocabulary | None = None) -> Wanted:
 @lru_cache(maxsize=4096)  # choices are few however many subscribers hold them
 def _wanted(stored: str, vocabulary: Vocabulary | None) -> Wanted:
     choices = [c.sorted_by(vocabulary) for c in load_choices(stored)]
+    everyone = vocabulary.everyone if vocabulary else None
     return Wanted(tuple(
         (None if c.categories is None else frozenset(topic_key(n) for n in c.categories),
          None if c.audiences is None else frozenset(topic_key(n) for n in c.audiences))
         for c in choices
-    ))
+    ), topic_key(everyone) if everyone else None)
 
 
 def relevant(entries: Iterable[Entry], want: Wanted) -> list[Entry]:

@@ -156,6 +156,13 @@ def test_ids_are_never_reused_after_forget(tmp_path: Path) -> None:
         assert second is not None and second.id > first.id
 
 
+def test_the_everyone_audience_is_the_feeds() -> None:
+    everybody = Vocabulary(VOCABULARY.categories, ("samtliga", "skola"), "samtliga")
+    only_school = dump_choices((make_choice([], ["skola"]),))
+    assert wanted(only_school, everybody)(post(("Tips",), ("samtliga",))) is True
+    assert wanted(only_school, everybody)(post(("Tips",), ("alla",))) is False
+
+
 def test_vocabulary_keeps_names_that_left_the_feed() -> None:
     older = Vocabulary(("Tips", "Säkerhet"), ("skola",), "alla")
     newer = Vocabulary(("Säkerhet", "Driftstörning"), ("alla",), "alla")
