@@ -106,6 +106,13 @@ def _parser() -> argparse.ArgumentParser:
                         help="visa bara fel och varningar")
     review.add_argument("--lix", action="store_true",
                         help="skriv också LIX för varje nyhet och guide")
+    preview = commands.add_parser(
+        "visa", help="förhandsgranska webbplatsen medan du skriver",
+        description="Bygger webbplatsen och visar den på http://127.0.0.1:8000/. När du sparar "
+                    "en sida visas ändringen direkt, och granskningen av sidan skrivs ut här. "
+                    "Utkast syns och är märkta som utkast. Avsluta med Ctrl+C.")
+    preview.add_argument("-a", "--adress", default="127.0.0.1:8000", metavar="VÄRD:PORT",
+                         dest="address", help="standard: 127.0.0.1:8000")
     return parser
 
 
@@ -119,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if arguments.command == "granska":
         return _review(project, arguments)
+    if arguments.command == "visa":
+        return _preview(project, arguments)
     return _new(project, arguments)
 
 
@@ -314,4 +323,36 @@ def _new(project: Project, arguments: argparse.Namespace) -> int:
             print(f"Lägg till {path.relative_to(project.docs_dir).as_posix()} i nav i "
                   f"{project.config_file}, annars syns guiden inte i menyn")
     print(f"Skriv texten under rubrikerna, förhandsgranska och kör sedan: nyhet granska {shown}")
+    return 0
+
+
+# --- nyhet visa -------------------------------------------------------------------------------
+
+def _preview(project: Project, arguments: argparse.Namespace) -> int:
+    # Imported here: MkDocs is needed only to preview, and loads slowly.
+    import logging
+
+    from .preview import Preview
+
+    host, _, port = arguments.address.rpartition(":")
+    if not host or not port.isdigit():
+        print(f"nyhet visa: adressen {arguments.address} ska skrivas värd:port, till exempel "
+              "127.0.0.1:8000", file=sys.stderr)
+        return 2
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    logging.getLogger("nyhet").setLevel(logging.INFO)
+
+    def review(paths: list[Path]) -> None:
+        try:
+            report = check(project, paths, build_now())
+        except CheckError as error:
+            print(f"nyhet granska: {error}", file=sys.stderr)
+            return
+        for finding in report.findings:
+            if finding.severity is not Severity.HINT:
+                print(finding, flush=True)
+
+    print(f"Förhandsgranskningen byggs; sedan finns den på http://{host}:{port}/", flush=True)
+    Preview(project.config_file, host, int(port), on_saved=review).serve()
     return 0

@@ -1,0 +1,200 @@
+"""Save-to-preview: how long after a writer saves a post does the browser show it? (issue 13)
+
+Generates, in a temporary folder, a synthetic copy of the site with ``N`` news posts (the real
+mkdocs.yml, pages, theme overrides and plugins; the posts of ``bench/feed_overhead.py``), then
+for each way of previewing starts the preview server on 127.0.0.1, waits for the first build,
+and edits one post ``--edits`` times: each edit appends a paragraph with a fresh marker, and
+the served page of that post is polled (every 50 ms) until the marker shows. Reported: the
+first build (start until the page answers) and the median and maximum save-to-preview time.
+
+Ways of previewing:
+
+* ``serve``: ``mkdocs serve`` (the old way: every save rebuilds the whole site);
+* ``dirty``: ``mkdocs serve --dirty`` (the old way's fast option: rebuilds changed pages only,
+  but still reads every post and renders every list);
+* ``visa``: ``nyhet visa`` (the new way).
+
+Not a test: run it by hand and record the figures in the README::
+
+    python bench/preview.py [--sizes 300 1000 3000] [--ways serve dirty visa] [--edits 3]
+
+Talks to nothing but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from feed_overhead import (
+    _IMAGE_SVG,
+    IMAGE,
+    SOURCE_DATE_EPOCH,
+    _ConfigDumper,
+    _ConfigLoader,
+    plugin_options,
+    post_markdown,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+EDITED = "nyhet-00007"  # A post on the news index's first page, in the feeds: the worst case.
+STARTUP_LIMIT = 900.0
+SHOW_LIMIT = 300.0
+
+
+def generate_site(root: Path, count: int) -> Path:
+    """Write the synthetic site to ``root``; returns its mkdocs.yml."""
+    with (REPO / "mkdocs.yml").open(encoding="utf-8") as handle:
+        real = yaml.load(handle, Loader=_ConfigLoader)
+    docs = root / "docs"
+    shutil.copytree(REPO / real.get("docs_dir", "docs"), docs)
+    posts_options = plugin_options(real, "intranet-posts")
+    posts_dir = docs / posts_options.get("posts_dir", "news/posts")
+    shutil.rmtree(posts_dir)
+    posts_dir.mkdir()
+    image = posts_dir.parent / IMAGE
+    image.parent.mkdir(parents=True, exist_ok=True)
+    image.write_text(_IMAGE_SVG, encoding="utf-8")
+    rng = random.Random(2025)
+    for index in range(count):
+        (posts_dir / f"nyhet-{index:05d}.md").write_text(
+            post_markdown(index, count, posts_options, rng), encoding="utf-8")
+    theme = dict(real["theme"])
+    if "custom_dir" in theme:
+        theme["custom_dir"] = str((REPO / theme["custom_dir"]).resolve())
+    config = {**real, "docs_dir": str(docs), "theme": theme}
+    path = root / "mkdocs.yml"
+    path.write_text(yaml.dump(config, Dumper=_ConfigDumper, allow_unicode=True,
+                              sort_keys=False), encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def command(way: str, config: Path, port: int) -> list[str]:
+    address = f"127.0.0.1:{port}"
+    if way == "visa":
+        return [sys.executable, "-m", "nyhet", "--config", str(config), "visa", "-a", address]
+    serve = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", address]
+    return [*serve, "--dirty"] if way == "dirty" else serve
+
+
+@dataclass(frozen=True)
+class Result:
+    way: str
+    posts: int
+    startup: float
+    edits: tuple[float, ...]
+
+
+def measure(way: str, config: Path, posts: int, edits: int, log_dir: Path) -> Result:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/news/{EDITED}/"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(SOURCE_DATE_EPOCH), "NO_MKDOCS_2_WARNING": "1"}
+    log = log_dir / f"{way}-{posts}.log"
+    post = config.parent / "docs/news/posts" / f"{EDITED}.md"
+    original = post.read_text(encoding="utf-8")
+    with log.open("w") as output:
+        process = subprocess.Popen(command(way, config, port), cwd=config.parent, env=env,
+                                   stdout=output, stderr=subprocess.STDOUT)
+    try:
+        started = time.monotonic()
+        while (page := fetch(url)) is None or "nyhet" not in page:
+            if process.poll() is not None or time.monotonic() - started > STARTUP_LIMIT:
+                raise SystemExit(f"{way} at {posts} posts did not start; see {log}")
+            time.sleep(0.2)
+        startup = time.monotonic() - started
+        time.sleep(2)  # let the watcher settle after the first build
+        timings = []
+        for number in range(edits):
+            marker = f"Ändring {number} {uuid.uuid4().hex}"
+            post.write_text(f"{original}\n{marker}\n", encoding="utf-8")
+            saved = time.monotonic()
+            while marker not in (fetch(url) or ""):
+                if time.monotonic() - saved > SHOW_LIMIT:
+                    raise SystemExit(f"{way} at {posts} posts never showed the edit; see {log}")
+                time.sleep(0.05)
+            timings.append(time.monotonic() - saved)
+            time.sleep(1)
+        return Result(way, posts, startup, tuple(timings))
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        post.write_text(original, encoding="utf-8")
+
+
+LABELS = {"serve": "`mkdocs serve` (old)", "dirty": "`mkdocs serve --dirty` (old)",
+          "visa": "`nyhet visa` (new)"}
+
+
+def report(results: list[Result]) -> str:
+    lines = ["| posts | way | first build | save to preview, median | max |",
+             "| --- | --- | --- | --- | --- |"]
+    for result in results:
+        lines.append(f"| {result.posts:,} | {LABELS[result.way]} | {result.startup:.1f} s | "
+                     f"{statistics.median(result.edits):.2f} s | {max(result.edits):.2f} s |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[300, 1000, 3000])
+    parser.add_argument("--ways", nargs="+", default=["serve", "dirty", "visa"],
+                        choices=sorted(LABELS))
+    parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the generated sites")
+    arguments = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="preview-bench-"))
+    results = []
+    try:
+        for size in arguments.sizes:
+            config = generate_site(work / f"site-{size}", size)
+            for way in arguments.ways:
+                result = measure(way, config, size, arguments.edits, work)
+                print(f"{size} posts, {way}: first build {result.startup:.1f} s, edits "
+                      + ", ".join(f"{t:.2f} s" for t in result.edits), flush=True)
+                results.append(result)
+        print()
+        print(report(results))
+    finally:
+        if not arguments.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"sites kept in {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

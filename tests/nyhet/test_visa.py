@@ -1,0 +1,100 @@
+"""`nyhet visa`: a saved edit shows at once, and is exactly what the complete build makes."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import mkdocs_env
+
+pytestmark = pytest.mark.slow  # two previews with complete builds: about a minute
+
+POST = "content/news/posts/flytt-till-datacenter-steg-1.md"
+URL = "news/flytt-till-datacenter-steg-1/"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def without_reload_script(page: str) -> str:
+    # The live-reload script carries the server's build number; everything else must match.
+    return re.sub(r"livereload\(\d+, \d+\)", "livereload()", page)
+
+
+def wait_for(what: str, check: Callable[[], object], log: Path, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"{what} within {seconds} s; nyhet visa said:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def visa(project: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    port = free_port()
+    log = tmp_path / "visa.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "nyhet", "visa", "-a", f"127.0.0.1:{port}"], cwd=project,
+            env=mkdocs_env(), stdout=output, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for("the first build", lambda: fetch(base + URL), log)
+        time.sleep(1)  # the watcher starts after the first build
+        yield base, log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_saved_edit_shows_and_equals_the_complete_build(
+    project: Path, visa: tuple[str, Path]
+) -> None:
+    base, log = visa
+    post = project / POST
+    post.write_text(post.read_text("utf-8") + "\nMärke 4711: en rad till om flytten.\n", "utf-8")
+    wait_for("the edit", lambda: "Märke 4711" in (fetch(base + URL) or ""), log)
+    fast = without_reload_script(fetch(base + URL) or "")
+    assert "Visar ändringen i" in log.read_text()
+
+    # Lists, feeds and search catch up from the complete build in the background, which
+    # then replaces every file: the post's page must be byte for byte what was shown.
+    wait_for("the complete build", lambda: "Hela webbplatsen är uppdaterad" in log.read_text(),
+             log)
+    assert without_reload_script(fetch(base + URL) or "") == fast
+    assert "Märke 4711" in (fetch(base + "feeds/news.json") or "")
+    # The check of the saved file is printed too.
+    assert f"{POST}:" in log.read_text() or "varning" not in log.read_text()
+
+
+def test_a_front_matter_change_rebuilds_everything(project: Path, visa: tuple[str, Path]) -> None:
+    base, log = visa
+    post = project / POST
+    post.write_text(post.read_text("utf-8").replace(
+        'title: "Servrarna flyttar till datacenter i Västerås', 'title: "Flytten',
+        1), "utf-8")
+    wait_for("the new title",
+             lambda: "<title>Flytten \N{EN DASH} steg 1" in (fetch(base + URL) or ""), log)
+    assert "Flytten \N{EN DASH} steg 1" in (fetch(base + "feeds/news.json") or "")
+    assert "Hela webbplatsen byggd" in log.read_text()
