@@ -34,9 +34,11 @@ class ReviewPlugin(BasePlugin[ReviewConfig]):
         # plugin has on_startup, so MkDocs keeps the instance): an unchanged page is not read
         # again.
         self._cache: dict[tuple[object, ...], list[Finding]] = {}
+        self.serving = False
+        self._logged: set[Finding] = set()
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
-        pass
+        self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not self.config.enabled:
@@ -70,6 +72,7 @@ class ReviewPlugin(BasePlugin[ReviewConfig]):
         ]
         site = site_of(documents, (file.src_uri for file in files), self.posts.now)
         cache: dict[tuple[object, ...], list[Finding]] = {}
+        logged: set[Finding] = set()
         for document in documents:
             key = (document.src_uri, document.text, document.post, document.guide)
             page_findings = self._cache.get(key)
@@ -78,8 +81,13 @@ class ReviewPlugin(BasePlugin[ReviewConfig]):
             cache[key] = page_findings
             for finding in in_order([*page_findings,
                                      *review_in_site(document, site, self.settings)]):
-                _log(finding)
+                # Under `mkdocs serve` each finding is shown once, not after every save: with
+                # years of news the same lines would bury what the writer just changed.
+                if not (self.serving and finding in self._logged):
+                    _log(finding)
+                logged.add(finding)
         self._cache = cache
+        self._logged = logged
         return files
 
 
