@@ -18,11 +18,11 @@ import click
 
 from newsletter import settings as settings_module
 from newsletter.digest import MailSettings, Recipient, build_digest, render
-from newsletter.errors import ConfigError, NewsletterError, StateError, SubscriberError
+from newsletter.errors import ConfigError, FeedError, NewsletterError, StateError, SubscriberError
 from newsletter.feed import STOCKHOLM, parse_feed
 from newsletter.fetch import fetch
 from newsletter.lock import run_lock
-from newsletter.run import FIRST_RUN_WINDOW, deliver, split_new, update_from_feed
+from newsletter.run import FIRST_RUN_WINDOW, Plan, deliver, split_new, update_from_feed
 from newsletter.settings import Settings
 from newsletter.store import Status, Store, Validators
 from newsletter.subscribers import (
@@ -274,14 +274,21 @@ def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
     """Fetch the feed and send one digest of the new posts to each subscriber who wants them.
 
     Mail goes over SMTP when SMTP_HOST is set, else into the outbox folder.  Safe to run any
-    number of times and to kill: the next run finishes what was left.
+    number of times and to kill: the next run finishes what was left.  When the feed cannot be
+    fetched, mail still waiting from earlier runs goes out first; then the feed error is
+    reported with its exit code.
     """
     started = time.monotonic()
     config = _settings(sender)
     db = ctx.obj["db"]
+    feed_error: FeedError | None = None
     with run_lock(db), _store(ctx) as store:
         settings = _mail_settings(store, config)
-        plan = update_from_feed(store, source, since=_since(since), timeout=config.http_timeout)
+        try:
+            plan = update_from_feed(store, source, since=_since(since),
+                                    timeout=config.http_timeout)
+        except FeedError as exc:
+            feed_error, plan = exc, Plan()
         if plan.not_modified:
             click.echo("feed not modified (HTTP 304)", err=True)
         transport = config.transport.open(outbox)
@@ -299,6 +306,8 @@ def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
         f"{tally.deferred} deferred, {tally.unknown} unknown, "
         f"{time.monotonic() - started:.1f} seconds"
     )
+    if feed_error is not None:
+        raise feed_error
 
 
 @cli.command()

@@ -270,3 +270,25 @@ def test_export_shows_everything_held_and_forget_leaves_nothing(
         assert b"anna@" not in path.read_bytes().lower(), path
         assert "Åström".encode() not in path.read_bytes(), path
     assert BERTIL in run("subscribers", "list").stdout
+
+
+def test_backlog_goes_out_while_the_feed_is_down_then_the_feed_error(
+    run: Cli, smtp_server: SmtpServer, feed_server: FeedServer, sample_posts: list[Post]
+) -> None:
+    run("subscribers", "add", ANNA)
+    path = "/feeds/news.rss.xml"
+    feed_server.routes[path] = Route(rss(sample_posts))
+    # First run: the feed is fine but the relay is down; the digest waits as pending.
+    down = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(free_port()), "SMTP_SECURITY": "none"}
+    assert run("send", "--feed", feed_server.url(), env=down).exit_code == 5
+    # Second run: the relay is back, the web server drips a byte every 50 ms.
+    feed_server.routes[path] = Route(rss(sample_posts), drip=0.05)
+    result = run("send", "--feed", feed_server.url(),
+                 env={**smtp_server.env, "NEWSLETTER_HTTP_TIMEOUT": "1"})
+    assert result.exit_code == 3, result.output
+    assert result.stdout.startswith("0 new posts, 1 digests sent, 0 failed")
+    assert smtp_server.sink.by_recipient() == {ANNA: 1}
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"newsletter: error: fetching {feed_server.url()}: gave up after 1 s:"
+                           " the server sent ")
+    assert line.endswith(" in 1 s")

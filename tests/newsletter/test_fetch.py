@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from newsletter.errors import FeedError
 from newsletter.feed import parse_feed
-from newsletter.fetch import USER_AGENT, fetch
+from newsletter.fetch import MAX_BYTES, USER_AGENT, fetch
 from newsletter.store import Validators
 from tests.newsletter.feedwriter import Post, rss
 from tests.newsletter.testkit import FeedServer, Route
@@ -45,8 +48,45 @@ def test_500_is_retried_then_an_error(feed_server: FeedServer) -> None:
 
 def test_timeout_is_an_error(feed_server: FeedServer) -> None:
     feed_server.routes[PATH] = Route(BODY, delay=2.0)
-    with pytest.raises(FeedError, match="timed out"):
+    with pytest.raises(FeedError, match="gave up after 0.3 s: no answer from the server"):
         fetch(feed_server.url(), timeout=0.3, retries=0)
+
+
+def test_a_dripping_server_is_cut_off_at_the_deadline(feed_server: FeedServer) -> None:
+    feed_server.routes[PATH] = Route(BODY, drip=0.05)  # the whole body would take a minute
+    started = time.monotonic()
+    with pytest.raises(FeedError) as caught:
+        fetch(feed_server.url(), timeout=1.0)
+    assert time.monotonic() - started < 1.5
+    message = str(caught.value)
+    assert "\n" not in message and "Traceback" not in message
+    assert re.fullmatch(
+        rf"fetching {re.escape(feed_server.url())}: gave up after 1 s: "
+        r"the server sent \d+ bytes in 1 s", message), message
+
+
+def test_a_stalling_server_is_retried_within_the_deadline_only(feed_server: FeedServer) -> None:
+    feed_server.routes[PATH] = Route(BODY, delay=5.0)
+    started = time.monotonic()
+    with pytest.raises(FeedError, match=r"gave up after 1 s: no answer from the server"):
+        fetch(feed_server.url(), timeout=1.0, retries=3, backoff=0.1)
+    assert time.monotonic() - started < 1.5
+    assert "Max retries" not in str(feed_server.requests)
+
+
+def test_redirect_is_followed_and_the_final_address_kept(feed_server: FeedServer) -> None:
+    feed_server.routes["/gammal.xml"] = Route(status=301, location=feed_server.url())
+    feed_server.routes[PATH] = Route(BODY)
+    fetched = fetch(feed_server.url("/gammal.xml"))
+    assert fetched.body == BODY and fetched.url == feed_server.url()
+
+
+def test_local_files_have_the_same_size_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big.xml"
+    with big.open("wb") as file:
+        file.truncate(MAX_BYTES + 1)
+    with pytest.raises(FeedError, match="larger than 20.0 MB"):
+        fetch(str(big))
 
 
 def test_connection_refused_is_an_error() -> None:

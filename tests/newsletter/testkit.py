@@ -121,6 +121,10 @@ class Route:
     etag: str | None = None
     last_modified: str | None = None
     delay: float = 0.0
+    drip: float = 0.0
+    """Seconds between single bytes of the body: a server that sends, but ever so slowly."""
+    location: str | None = None
+    """Sent with a 3xx status."""
 
 
 @dataclass
@@ -153,6 +157,8 @@ def feed_handler(state: FeedServer) -> type[BaseHTTPRequestHandler]:
                 time.sleep(route.delay)
             if route.status != 200:
                 self.send_response(route.status)
+                if route.location:
+                    self.send_header("Location", route.location)
                 self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
                 self.wfile.write(route.body)
@@ -170,7 +176,16 @@ def feed_handler(state: FeedServer) -> type[BaseHTTPRequestHandler]:
             if route.last_modified:
                 self.send_header("Last-Modified", route.last_modified)
             self.end_headers()
-            self.wfile.write(route.body)
+            if not route.drip:
+                self.wfile.write(route.body)
+                return
+            try:
+                for byte in route.body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(route.drip)
+            except OSError:
+                pass  # the client gave up, as it should
 
     return Handler
 
