@@ -48,7 +48,7 @@ def test_500_is_retried_then_an_error(feed_server: FeedServer) -> None:
 
 def test_timeout_is_an_error(feed_server: FeedServer) -> None:
     feed_server.routes[PATH] = Route(BODY, delay=2.0)
-    with pytest.raises(FeedError, match="gave up after 0.3 s: no answer from the server"):
+    with pytest.raises(FeedError, match=r"gave up after 0\.3 s: no answer from the server"):
         fetch(feed_server.url(), timeout=0.3, retries=0)
 
 
@@ -85,7 +85,7 @@ def test_local_files_have_the_same_size_limit(tmp_path: Path) -> None:
     big = tmp_path / "big.xml"
     with big.open("wb") as file:
         file.truncate(MAX_BYTES + 1)
-    with pytest.raises(FeedError, match="larger than 20.0 MB"):
+    with pytest.raises(FeedError, match=r"larger than 20\.0 MB"):
         fetch(str(big))
 
 
