@@ -1,0 +1,110 @@
+"""Subscriber files as Swedish offices make them: Excel's encodings, separators and headers.
+
+Each file is written here with the bytes Excel writes: "CSV (semikolonavgränsad)" is
+Windows-1252 with semicolons and CRLF, "Unicode-text" is UTF-16 LE with a BOM and tabs,
+"CSV UTF-8" has a BOM and (in a Swedish locale) semicolons too.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from tests.newsletter.testkit import Cli
+
+ROWS = [
+    ("anna@exempelkommun.se", "Åström, Anna", "skola"),
+    ("bertil@exempelkommun.se", "Bertil Öberg", ""),
+    ("cecilia@exempelkommun.se", "Cecilia Ek", "Tips"),
+]
+
+
+def _excel(rows: list[tuple[str, ...]], separator: str) -> str:
+    def cell(value: str) -> str:
+        return f'"{value}"' if separator in value or "," in value else value
+
+    return "".join(separator.join(cell(v) for v in row) + "\r\n" for row in rows)
+
+
+FILES = {
+    "semikolon-cp1252": lambda: _excel([("E-post", "Namn", "Ämnen"), *ROWS], ";")
+    .encode("cp1252"),
+    "unicode-text-utf16": lambda: codecs.BOM_UTF16_LE
+    + _excel([("E-post", "Namn", "Ämnen"), *ROWS], "\t").encode("utf-16-le"),
+    "csv-utf8-bom": lambda: codecs.BOM_UTF8
+    + _excel([("e-post", "namn", "ämnen"), *ROWS], ";").encode("utf-8"),
+    "comma-utf8": lambda: _excel([("email", "name", "topics"), *ROWS], ",").encode("utf-8"),
+}
+
+
+@pytest.mark.parametrize("kind", FILES)
+def test_excel_files_import_alike(run: Cli, tmp_path: Path, kind: str) -> None:
+    path = tmp_path / f"{kind}.csv"
+    path.write_bytes(FILES[kind]())
+    result = run("subscribers", "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        "3 added, 0 updated, 0 unchanged, 0 left alone (unsubscribed), 0 invalid lines skipped"]
+    listed = run("subscribers", "list").stdout.splitlines()
+    assert listed == [
+        'anna@exempelkommun.se,"Åström, Anna",skola',
+        "bertil@exempelkommun.se,Bertil Öberg,",
+        "cecilia@exempelkommun.se,Cecilia Ek,Tips",
+    ]
+
+
+def test_bad_lines_are_reported_where_they_are_and_the_good_ones_kept(
+    run: Cli, tmp_path: Path, feed_file: Path
+) -> None:
+    path = tmp_path / "lista.csv"
+    path.write_bytes((
+        "E-post;Namn;Ämnen\r\n"                                   # 1
+        "anna@exempelkommun.se;Anna Åström;skola\r\n"             # 2
+        'bertil@exempelkommun.se;"Bertil Öberg;Tips\r\n'          # 3 unclosed quote
+        "cecilia@exempelkommun.se;Cecilia;Tips\r\n"               # 4 not swallowed
+        "david@exempelkommun.se;David;skol\r\n"                   # 5 a typo
+        "eva@exempelkommun.se;Eva;Tips;förvaltning\r\n"           # 6 an extra column
+        "\r\n"                                                    # 7 empty: ignored
+        "filip@exempelkommun;Filip;\r\n"                          # 8 no domain
+        "gun@exempelkommun.se;Gun;Säkerhet, vård och omsorg\r\n"  # 9 comma-separated topics
+    ).encode("cp1252"))
+    # --feed: the allowed topics are those the feed publishes.
+    result = run("subscribers", "import", str(path), "--feed", str(feed_file))
+    assert result.exit_code == 0, result.output
+    problems = result.stderr.splitlines()
+    assert [p.split(": skipped: ")[0] for p in problems] == [
+        f"{path}:3", f"{path}:5", f"{path}:6", f"{path}:8"]
+    assert "quotes on this line do not pair up" in problems[0]
+    assert "'skol' is not a category or audience" in problems[1]
+    assert "did you mean 'skola'?" in problems[1]
+    assert "Planerad ändring" in problems[1] and "vård och omsorg" in problems[1]
+    assert "4 columns where the header has 3" in problems[2]
+    assert "invalid e-mail address: 'filip@exempelkommun'" in problems[3]
+    assert result.stdout.splitlines() == [
+        "3 added, 0 updated, 0 unchanged, 0 left alone (unsubscribed), 4 invalid lines skipped"]
+    listed = run("subscribers", "list").stdout
+    assert "cecilia@exempelkommun.se,Cecilia,Tips" in listed
+    assert "gun@exempelkommun.se" in listed and "bertil" not in listed
+
+
+def test_a_header_without_an_address_column_names_what_is_allowed(
+    run: Cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "fel.csv"
+    path.write_bytes("Epostadres;Namn\r\nanna@exempelkommun.se;Anna\r\n".encode("cp1252"))
+    result = run("subscribers", "import", str(path))
+    assert result.exit_code == 7
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"newsletter: error: {path}:1: the header needs an e-mail column")
+    assert "did you mean 'epostadress'?" in line
+    assert run("subscribers", "list").stdout == ""
+
+
+def test_a_file_that_is_not_there_is_one_line(run: Cli, tmp_path: Path) -> None:
+    result = run("subscribers", "import", str(tmp_path / "saknas.csv"))
+    assert result.exit_code == 7
+    assert result.stderr.startswith("newsletter: error: cannot read ")
+    assert result.stderr.count("\n") == 1
