@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,15 +20,17 @@ import click
 from newsletter import settings as settings_module
 from newsletter.digest import MailSettings, Recipient, build_digest, render
 from newsletter.errors import ConfigError, FeedError, NewsletterError, StateError, SubscriberError
-from newsletter.feed import STOCKHOLM, parse_feed
+from newsletter.feed import STOCKHOLM, read_feed
 from newsletter.fetch import fetch
 from newsletter.lock import run_lock
 from newsletter.run import FIRST_RUN_WINDOW, Plan, deliver, split_new, update_from_feed
 from newsletter.settings import Settings
 from newsletter.store import Status, Store, Validators
 from newsletter.subscribers import (
+    HeaderError,
     ImportProblem,
     choice_from_fields,
+    decode_subscriber_file,
     make_subscriber,
     read_csv,
 )
@@ -106,18 +109,21 @@ def _vocabulary(store: Store, feed: str | None) -> Vocabulary | None:
     """The feed's categories and audiences: read now from ``feed``, else as last seen."""
     if feed is None:
         return store.vocabulary()
-    body, url = _fetch_body(feed, _settings(None).http_timeout)
-    vocabulary = learn_vocabulary(body, parse_feed(body, url), store.vocabulary())
+    document = read_feed(*_fetch_body(feed, _settings(None).http_timeout))
+    vocabulary = learn_vocabulary(document.channel, document.entries, store.vocabulary())
     store.save_vocabulary(vocabulary)
     return vocabulary
 
 
 @subscribers.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("file", type=click.Path(dir_okay=False))
 @_FEED_FOR_TOPICS
 @click.pass_context
-def subscribers_import(ctx: click.Context, file: Any, feed: str | None) -> None:
-    """Import FILE.csv with the header email,name,topics.
+def subscribers_import(ctx: click.Context, file: str, feed: str | None) -> None:
+    """Import FILE.csv with the header email,name,topics (or e-post;namn;ämnen).
+
+    As Excel saves it: UTF-8 (with or without BOM), Windows-1252 or UTF-16 ("Unicode-text"),
+    separated by commas, semicolons or tabs.
 
     Topics are ;-separated categories and audiences of the feed: a post is sent when it is in
     one of the categories (none = all) and for one of the audiences (none = all; posts for
@@ -127,13 +133,21 @@ def subscribers_import(ctx: click.Context, file: Any, feed: str | None) -> None:
     """
     counts = {"added": 0, "updated": 0, "unchanged": 0, "unsubscribed": 0}
     problems = 0
+    try:
+        text = decode_subscriber_file(Path(file).read_bytes())
+    except OSError as exc:
+        raise SubscriberError(f"cannot read {file}: {exc.strerror or exc}") from exc
     with _store(ctx) as store:
         vocabulary = _vocabulary(store, feed)
         with store.transaction():
-            for row in read_csv(file, vocabulary):
+            try:
+                rows = list(read_csv(text, vocabulary))
+            except HeaderError as exc:
+                raise SubscriberError(f"{file}:{exc.line}: {exc}") from exc
+            for row in rows:
                 if isinstance(row, ImportProblem):
                     problems += 1
-                    click.echo(f"{file.name}:{row.line}: skipped: {row.message}", err=True)
+                    click.echo(f"{file}:{row.line}: skipped: {row.message}", err=True)
                     continue
                 counts[store.upsert_subscriber(row, reactivate=False, source="csv import")] += 1
     click.echo(
@@ -253,7 +267,8 @@ def _settings(sender: str | None) -> Settings:
 def _mail_settings(store: Store, settings: Settings) -> MailSettings:
     return MailSettings(
         settings.sender, store.install_id, settings.list_id, settings.unsubscribe_mailto,
-        settings.unsubscribe_url, settings.unsubscribe_secret, settings.links,
+        settings.unsubscribe_url, settings.unsubscribe_secret, links=settings.links,
+        max_posts=settings.max_posts, news_url=settings.news_url or store.feed_home(),
     )
 
 
@@ -296,9 +311,10 @@ def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
         try:
             if total and sys.stderr.isatty():
                 with click.progressbar(length=total, label="sending", file=sys.stderr) as bar:
-                    tally = deliver(store, transport, settings, on_each=lambda _: bar.update(1))
+                    tally = deliver(store, transport, settings, on_each=lambda _: bar.update(1),
+                                    retry_period=config.retry_period)
             else:
-                tally = deliver(store, transport, settings)
+                tally = deliver(store, transport, settings, retry_period=config.retry_period)
         finally:
             transport.close()
     click.echo(
@@ -325,10 +341,13 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
     """
     now = datetime.now(UTC)
     config = _settings(sender)
-    body, url = _fetch_body(source, config.http_timeout)
-    entries = parse_feed(body, url)
+    document = read_feed(*_fetch_body(source, config.http_timeout))
+    entries = document.entries
     with _store(ctx) as store:
         settings = _mail_settings(store, config)
+        if settings.news_url is None and document.channel.home:
+            settings = replace(settings, news_url=document.channel.home)
+        vocabulary = learn_vocabulary(document.channel, entries, store.vocabulary())
         cutoff = None if store.has_seen_anything() else now - FIRST_RUN_WINDOW
         chosen, _ = split_new(entries, store.seen_ids(e.id for e in entries), cutoff)
         if not chosen:
@@ -340,11 +359,12 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
             if found is None:
                 raise SubscriberError(f"{subscriber} is not a subscriber")
             recipient = Recipient(found.id, found.email, found.name, found.token_key)
-            vocabulary = learn_vocabulary(body, entries, store.vocabulary())
             chosen = relevant(chosen, wanted(dump_choices(found.choices), vocabulary))
     if not chosen:
         raise NewsletterError("no posts to preview")
-    text, html = render(build_digest(chosen, now), recipient, settings)
+    digest = build_digest(chosen, now, vocabulary, max_posts=settings.max_posts,
+                          more_url=settings.news_url)
+    text, html = render(digest, recipient, settings)
     html_path = Path(out)
     text_path = html_path.with_suffix(".txt")
     try:
@@ -365,14 +385,34 @@ def _fetch_body(source: str, timeout: float) -> tuple[bytes, str]:
 @click.option("--deferred", is_flag=True, help="Also list deferred and unknown deliveries.")
 @click.pass_context
 def failures(ctx: click.Context, deferred: bool) -> None:
-    """List deliveries that failed, with the server's answer (tab-separated)."""
+    """List deliveries that failed, with the server's answer (tab-separated).
+
+    Columns: last attempt, status, edition, address, next attempt (or what to do), answer.
+    """
     statuses = [Status.FAILED]
     if deferred:
         statuses += [Status.DEFERRED, Status.UNKNOWN]
     with _store(ctx) as store:
         for row in store.failures(statuses):
+            if row.status is Status.FAILED:
+                upcoming = "not retried (newsletter retry)"
+            else:
+                upcoming = f"retry from {row.next_attempt_at or 'the next send'}"
             click.echo(f"{row.updated_at}\t{row.status}\tedition {row.edition_id}\t"
-                       f"{row.email}\t{row.error}")
+                       f"{row.email}\t{upcoming}\t{row.error}")
+
+
+@cli.command()
+@click.option("--edition", type=int, help="Only this edition's failed deliveries.")
+@click.option("--address", help="Only the failed deliveries to this address.")
+@click.pass_context
+def retry(ctx: click.Context, edition: int | None, address: str | None) -> None:
+    """Queue failed deliveries again (all, one edition's or one address's) for the next send."""
+    with _store(ctx) as store:
+        count = store.requeue_failed(edition_id=edition, email=address)
+    which = "".join((f" of edition {edition}" if edition is not None else "",
+                     f" to {address}" if address else ""))
+    click.echo(f"{count} failed deliveries{which} queued again; the next send sends them")
 
 
 @cli.command()

@@ -10,7 +10,7 @@ import binascii
 import email.policy
 import email.utils
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.header import Header
@@ -22,36 +22,50 @@ import css_inline
 import jinja2
 from markupsafe import escape
 
-from newsletter.feed import STOCKHOLM, Entry
+from newsletter.feed import Entry
 from newsletter.headers import header_safe, unsubscribe_token
 from newsletter.links import Links
 from newsletter.tokens import Purpose
-from swedish.dates import format_date, format_window
+from newsletter.topics import Vocabulary
+from swedish.dates import STOCKHOLM, format_date, format_window
 
 LIST_NAME = "Nytt från IT"
 UNCATEGORISED = "Övrigt"
-# Urgent kinds first; other categories follow alphabetically, "Övrigt" last.
-CATEGORY_ORDER = ("Driftstörning", "Säkerhet", "Planerad ändring", "Nytt system", "Tips")
+DEFAULT_MAX_POSTS = 30
 
 POLICY = email.policy.SMTP.clone(max_line_length=78)
 
 
 @dataclass(frozen=True)
 class Item:
-    """An entry with the Swedish texts the templates show."""
+    """An entry with the Swedish texts the templates show, and its place in the digest."""
 
     entry: Entry
+    anchor: str
+    """Fragment id of the post in the HTML, for the links from the top of the digest."""
     date_text: str
     window_text: str = ""
     action_text: str = ""
 
 
 @dataclass(frozen=True)
+class Highlight:
+    """A line at the top of the digest that links down to the post it is about."""
+
+    label: str
+    """E.g. "Åtgärd krävs" or "Avbrott"."""
+    text: str
+    item: Item
+
+
+@dataclass(frozen=True)
 class Section:
-    """The news of one category."""
+    """A titled group of posts; each post is in exactly one section of a digest."""
 
     name: str
     items: tuple[Item, ...]
+    kind: str = "category"
+    """What groups the posts: the templates draw every kind alike."""
 
 
 @dataclass(frozen=True)
@@ -61,16 +75,23 @@ class Digest:
     year: int
     week: int
     items: tuple[Item, ...]
-    actions: tuple[Item, ...]
-    outages: tuple[Item, ...]
+    """The posts shown, each once."""
+    highlights: tuple[Highlight, ...]
     sections: tuple[Section, ...]
+    more: int = 0
+    """Posts left out for the size limit; the digest links to the news page instead."""
+    more_url: str | None = None
+
+    @property
+    def total(self) -> int:
+        """Posts the subscriber has news of, shown or not."""
+        return len(self.items) + self.more
 
     @property
     def subject(self) -> str:
         """E.g. "Nytt från IT: 3 nyheter, vecka 48"."""
-        count = len(self.items)
-        noun = "nyhet" if count == 1 else "nyheter"
-        return f"{LIST_NAME}: {count} {noun}, vecka {self.week}"
+        noun = "nyhet" if self.total == 1 else "nyheter"
+        return f"{LIST_NAME}: {self.total} {noun}, vecka {self.week}"
 
 
 @dataclass(frozen=True)
@@ -95,6 +116,9 @@ class MailSettings:
     unsubscribe_secret: str | None = None
     links: Links | None = None
     """The subscription service (``NEWSLETTER_PUBLIC_URL``): manage and one-click links."""
+    max_posts: int = DEFAULT_MAX_POSTS
+    news_url: str | None = None
+    """Where the digest sends readers for the posts it leaves out."""
 
     @property
     def has_unsubscribe_link(self) -> bool:
@@ -124,52 +148,97 @@ class MailSettings:
         return f"mailto:{self.unsubscribe_mailto}?subject=Avsluta%20prenumeration"
 
 
-def _item(entry: Entry) -> Item:
+def first_name(name: str) -> str:
+    """The name to greet: "Anna" for "Anna Åström" and for Excel's "Åström, Anna"."""
+    family, comma, given = name.partition(",")
+    words = (given if comma and given.strip() else family).split()
+    return words[0] if words else ""
+
+
+def _action_ahead(entry: Entry, today: date) -> bool:
+    return entry.action is not None and (entry.action.by is None or entry.action.by >= today)
+
+
+def _outage_ahead(entry: Entry, when: datetime, cancelled: str | None) -> bool:
+    window = entry.window
+    if window is None or (cancelled is not None and entry.status == cancelled):
+        return False
+    return (window.end or window.start) > when
+
+
+def _item(entry: Entry, anchor: str) -> Item:
     action = ""
     if entry.action is not None:
         action = entry.action.what
         if entry.action.by is not None:
             action = f"Senast {format_date(entry.action.by)}: {action}"
     window = format_window(entry.window.start, entry.window.end) if entry.window else ""
-    return Item(entry, format_date(entry.published), window, action)
+    return Item(entry, anchor, format_date(entry.published), window, action)
 
 
-def _category_rank(name: str) -> tuple[int, str]:
-    if name in CATEGORY_ORDER:
-        return CATEGORY_ORDER.index(name), ""
-    return len(CATEGORY_ORDER) + (name == UNCATEGORISED), name.casefold()
+def _category_rank(order: tuple[str, ...]) -> Callable[[str], tuple[int, str]]:
+    def rank(name: str) -> tuple[int, str]:
+        if name in order:
+            return order.index(name), ""
+        return len(order) + (name == UNCATEGORISED), name.casefold()
+    return rank
 
 
-def build_digest(entries: Iterable[Entry], when: datetime) -> Digest:
-    """Lay out the digest: actions soonest first, outages by start, then news by category.
+def build_digest(
+    entries: Iterable[Entry],
+    when: datetime,
+    vocabulary: Vocabulary | None = None,
+    *,
+    max_posts: int | None = None,
+    more_url: str | None = None,
+) -> Digest:
+    """Lay out the digest: each post once, under its first category, newest first.
 
-    Each post is listed once under its first category; the first two sections repeat the
-    posts that need the reader to act or that interrupt a service, as long as that is still
-    ahead at ``when``: a passed deadline, an ended or cancelled window is news, not a call to act.
+    Categories come in the feed's order (unknown ones alphabetically, "Övrigt" last).  Posts
+    that ask the reader to act or that announce an outage still ahead at ``when`` are
+    summarised at the top as links down to them; a passed deadline, an ended or cancelled
+    window is news, not a call to act.  With ``max_posts`` the digest keeps those posts first,
+    then the newest, and counts the rest in ``more``.
     """
-    items = tuple(_item(e) for e in sorted(entries, key=lambda e: e.published, reverse=True))
+    vocabulary = vocabulary or Vocabulary()
     today = when.astimezone(STOCKHOLM).date()
+    ordered = sorted(entries, key=lambda e: e.published, reverse=True)
+
+    def urgent(entry: Entry) -> bool:
+        return _action_ahead(entry, today) or _outage_ahead(entry, when, vocabulary.cancelled)
+
+    more = 0
+    if max_posts is not None and len(ordered) > max_posts:
+        kept = {id(e) for e in sorted(ordered, key=lambda e: not urgent(e))[:max_posts]}
+        more = len(ordered) - max_posts
+        ordered = [e for e in ordered if id(e) in kept]
+    by_category: dict[str, list[Entry]] = {}
+    for entry in ordered:
+        name = entry.categories[0] if entry.categories else UNCATEGORISED
+        by_category.setdefault(name, []).append(entry)
+    sections: list[Section] = []
+    items: list[Item] = []
+    for name in sorted(by_category, key=_category_rank(vocabulary.categories)):
+        section = tuple(_item(e, f"post-{len(items) + n + 1}")
+                        for n, e in enumerate(by_category[name]))
+        items.extend(section)
+        sections.append(Section(name, section))
     actions = sorted(
-        (i for i in items
-         if i.entry.action and (i.entry.action.by is None or i.entry.action.by >= today)),
+        (i for i in items if _action_ahead(i.entry, today)),
         key=lambda i: (i.entry.action.by or date.max if i.entry.action else date.max,
                        i.entry.title),
     )
     outages = sorted(
-        (i for i in items
-         if i.entry.window and i.entry.status != "inställd"
-         and (i.entry.window.end or i.entry.window.start) > when),
+        (i for i in items if _outage_ahead(i.entry, when, vocabulary.cancelled)),
         key=lambda i: i.entry.window.start if i.entry.window else when,
     )
-    by_category: dict[str, list[Item]] = {}
-    for item in items:
-        name = item.entry.categories[0] if item.entry.categories else UNCATEGORISED
-        by_category.setdefault(name, []).append(item)
-    sections = tuple(
-        Section(name, tuple(by_category[name])) for name in sorted(by_category, key=_category_rank)
+    highlights = (
+        *(Highlight("Åtgärd krävs", i.action_text, i) for i in actions),
+        *(Highlight("Avbrott", i.window_text, i) for i in outages),
     )
     year, week, _ = when.astimezone(STOCKHOLM).isocalendar()
-    return Digest(year, week, items, tuple(actions), tuple(outages), sections)
+    return Digest(year, week, tuple(items), highlights, tuple(sections), more,
+                  more_url if more else None)
 
 
 @cache
@@ -214,6 +283,7 @@ def render_shared(digest: Digest, settings: MailSettings, *, with_name: bool) ->
         "digest": digest,
         "list_name": LIST_NAME,
         "name": NAME_MARK if with_name else "",
+        "more_url": digest.more_url,
         "unsubscribe_link": LINK_MARK if settings.has_unsubscribe_link else None,
         "manage_link": MANAGE_MARK if settings.links else None,
         "unsubscribe_mailto": settings.unsubscribe_mailto,
@@ -229,7 +299,7 @@ def personalise(
     rendered: Rendered, recipient: Recipient, settings: MailSettings
 ) -> tuple[str, str]:
     """The text and HTML body for one recipient; values are escaped for HTML as Jinja would."""
-    name = recipient.name
+    name = first_name(recipient.name)
     link = settings.unsubscribe_link(recipient) or ""
     manage = settings.manage_link(recipient) or ""
     text = rendered.text.replace(NAME_MARK, name).replace(LINK_MARK, link).replace(

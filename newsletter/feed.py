@@ -2,7 +2,14 @@
 
 Nothing past this module sees feedparser's dictionaries.  The change metadata lives in the
 ``urn:kommun:it-change:1`` namespace with the prefix ``itc``, which feedparser exposes as
-``entry["itc_<name>"]``.
+``entry["itc_<name>"]``.  The site's vocabulary (categories in their order, audiences, the
+audience meaning everyone, the statuses by role) is at channel level in the same namespace
+(:class:`Channel`): nothing here or downstream hard-codes any of it.
+
+Only http(s) links reach a digest: a post link with any other scheme (``javascript:``,
+``data:``, ``file:``) is dropped with a warning naming the post.  Relative links resolve against
+the feed's real address: where it was fetched from, or for a local file the address the feed
+gives itself (``atom:link rel="self"``, else its home page).
 """
 
 from __future__ import annotations
@@ -16,18 +23,19 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import nh3
 
 from newsletter.errors import FeedError
+from swedish.dates import STOCKHOLM
 
 log = logging.getLogger(__name__)
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-AUDIENCE_EVERYONE = "alla"
-STATUSES = ("planerad", "pågår", "klar", "inställd")
+WEB_SCHEMES = ("http", "https")
+# Schemes an nh3-cleaned post body may link to: the web, and contact addresses.
+_BODY_SCHEMES = {"http", "https", "mailto"}
 
 # feedparser flags these as bozo although the entries it returns are complete; an HTML page
 # served as text/html is caught by its missing feed version instead.
@@ -75,11 +83,6 @@ class Entry:
     def __post_init__(self) -> None:
         keys = frozenset(topic_key(t) for t in (*self.categories, *self.audiences))
         object.__setattr__(self, "topics", keys)
-
-    @property
-    def for_everyone(self) -> bool:
-        """A post for the audience "alla" reaches every subscriber whatever their topics."""
-        return any(topic_key(a) == AUDIENCE_EVERYONE for a in self.audiences)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict, the inverse of :meth:`from_json` (the database stores entries so)."""
@@ -158,17 +161,57 @@ def html_to_text(value: str) -> str:
     return clean_text(html.unescape(nh3.clean(value, tags=set())))
 
 
+@dataclass(frozen=True)
+class Channel:
+    """What the feed says about itself: its home page and the site's vocabulary."""
+
+    home: str | None = None
+    categories: tuple[str, ...] = ()
+    """In the order the site lists them, which is the order a digest shows them in."""
+    audiences: tuple[str, ...] = ()
+    everyone: str | None = None
+    """The audience that means everybody, if the site has one."""
+    statuses: tuple[tuple[str, str], ...] = ()
+    """(role, value) pairs: planned, ongoing, done, cancelled."""
+
+    @property
+    def cancelled(self) -> str | None:
+        """The status of a change that will not happen."""
+        return dict(self.statuses).get("cancelled")
+
+    @property
+    def has_vocabulary(self) -> bool:
+        """False for a feed from before the site published its vocabulary."""
+        return bool(self.categories or self.audiences)
+
+
+@dataclass(frozen=True)
+class FeedDocument:
+    """A parsed feed: its channel and its entries."""
+
+    channel: Channel
+    entries: list[Entry]
+
+
 def parse_feed(body: bytes, url: str = "") -> list[Entry]:
-    """Parse an RSS 2.0 or Atom 1.0 feed.
+    """The entries of an RSS 2.0 or Atom 1.0 feed (see :func:`read_feed`)."""
+    return read_feed(body, url).entries
+
+
+def read_feed(body: bytes, url: str = "") -> FeedDocument:
+    """Parse an RSS 2.0 or Atom 1.0 feed fetched from ``url`` (``file:`` for a local file).
 
     Raises :class:`FeedError` for an empty body, a malformed or truncated feed, or a document
-    that is no feed at all (an HTML error page).  A valid feed without items gives ``[]``.
+    that is no feed at all (an HTML error page).  A valid feed without items has no entries.
     """
     if not body.strip():
         raise FeedError(f"empty response instead of a feed: {url or '<bytes>'}")
+    local = not is_web_url(url)
     parsed = feedparser.parse(
         io.BytesIO(body),
-        response_headers={"content-location": url} if url else None,
+        # A file's path is no base for the site's links: those resolve below, against the
+        # address the feed gives itself.
+        response_headers=None if local else {"content-location": url},
         sanitize_html=False,  # we sanitise ourselves, with nh3
         resolve_relative_uris=True,
     )
@@ -177,15 +220,57 @@ def parse_feed(body: bytes, url: str = "") -> list[Entry]:
         raise FeedError(f"malformed feed {url or '<bytes>'}: {exc}") from exc
     if not parsed.get("version"):
         raise FeedError(f"not an RSS or Atom feed (an HTML page?): {url or '<bytes>'}")
+    channel = _channel(parsed.feed)
+    base = url if not local else _self_link(parsed.feed) or channel.home or url
     entries = []
     for raw in parsed.entries:
-        entry = _entry(raw)
+        entry = _entry(raw, base)
         if entry is not None:
             entries.append(entry)
-    return entries
+    return FeedDocument(channel, entries)
 
 
-def _entry(raw: Any) -> Entry | None:
+def is_web_url(value: str | None) -> bool:
+    """An absolute http(s) address with a host."""
+    if not value:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
+
+
+def _self_link(feed: Any) -> str | None:
+    for link in feed.get("links", []):
+        if link.get("rel") == "self" and is_web_url(link.get("href")):
+            return str(link["href"])
+    return None
+
+
+def _channel(feed: Any) -> Channel:
+    home = feed.get("link")
+    statuses = feed.get("itc_statuses")
+    return Channel(
+        home=home if is_web_url(home) else None,
+        categories=_split(feed.get("itc_categories")),
+        audiences=_split(feed.get("itc_audiences")),
+        everyone=clean_text(feed["itc_everyone"]) or None
+        if isinstance(feed.get("itc_everyone"), str) else None,
+        statuses=tuple((clean_text(k), clean_text(v)) for k, v in statuses.items()
+                       if isinstance(v, str)) if isinstance(statuses, dict) else (),
+    )
+
+
+def _link(entry_id: str, title: str, value: str, base: str) -> str:
+    if not value:
+        return ""
+    link = urljoin(base, value) if base else value
+    if is_web_url(link):
+        return link
+    log.warning("post %r (%s): link %r dropped: only http(s) links go into a digest",
+                title, entry_id, value)
+    return ""
+
+
+def _entry(raw: Any, base: str) -> Entry | None:
     entry_id = clean_text(raw.get("id") or raw.get("link") or "")
     if not entry_id:
         log.warning("skipping a feed item without id or link: %r", raw.get("title"))
@@ -197,12 +282,14 @@ def _entry(raw: Any) -> Entry | None:
         log.warning("skipping feed item %s: it has no date", entry_id)
         return None
     content = raw.get("content") or []
-    content_html = nh3.clean(content[0].get("value", "")) if content else ""
+    content_html = nh3.clean(content[0].get("value", ""), url_schemes=_BODY_SCHEMES,
+                             link_rel="noopener noreferrer") if content else ""
     summary = _text(raw, "summary") or _first_words(html_to_text(content_html))
+    title = clean_text(raw.get("title", "")) or "(utan rubrik)"
     return Entry(
         id=entry_id,
-        title=clean_text(raw.get("title", "")) or "(utan rubrik)",
-        link=clean_text(raw.get("link", "")),
+        title=title,
+        link=_link(entry_id, title, clean_text(raw.get("link", "")), base),
         published=published,
         updated=updated or published,
         summary=summary,

@@ -18,10 +18,10 @@ from newsletter.digest import (
     build_digest,
     render_shared,
 )
-from newsletter.feed import Entry, parse_feed
+from newsletter.feed import Entry, read_feed
 from newsletter.fetch import fetch
-from newsletter.store import Delivery, Edition, Status, Store
-from newsletter.topics import Wanted, learn_vocabulary, relevant
+from newsletter.store import DEFAULT_RETRY_PERIOD, Delivery, Edition, Status, Store
+from newsletter.topics import Vocabulary, Wanted, learn_vocabulary, relevant
 from newsletter.transports import Outcome, Pending, Result, Transport
 
 log = logging.getLogger(__name__)
@@ -95,10 +95,14 @@ def update_from_feed(
     fetched = fetch(source, store.validators(source), timeout=timeout)
     if fetched.not_modified:
         return Plan(not_modified=True)
-    entries = parse_feed(fetched.body, fetched.url)
+    document = read_feed(fetched.body, fetched.url)
+    entries = document.entries
     with store.transaction():
         # Before planning: topics given before the feed was known are sorted by it.
-        store.save_vocabulary(learn_vocabulary(fetched.body, entries, store.vocabulary()))
+        store.save_vocabulary(
+            learn_vocabulary(document.channel, entries, store.vocabulary()))
+        if document.channel.home:
+            store.save_feed_home(document.channel.home)
         cutoff = since
         if cutoff is None and not store.has_seen_anything():
             cutoff = now - FIRST_RUN_WINDOW
@@ -122,6 +126,7 @@ class Composer:
 
     store: Store
     settings: MailSettings
+    vocabulary: Vocabulary | None = None
     _editions: dict[int, Edition] = field(default_factory=dict)
     _templates: dict[tuple[int, Wanted, bool], MessageTemplate | None] = field(
         default_factory=dict
@@ -141,7 +146,9 @@ class Composer:
             entries = relevant(edition.entries, delivery.wanted)
             template = None
             if entries:
-                digest = build_digest(entries, edition.created_at)
+                digest = build_digest(entries, edition.created_at, self.vocabulary,
+                                      max_posts=self.settings.max_posts,
+                                      more_url=self.settings.news_url)
                 rendered = render_shared(digest, self.settings, with_name=bool(delivery.name))
                 template = MessageTemplate(rendered, self.settings)
             if len(self._templates) >= 1024:  # topic combinations are few; bound them anyway
@@ -170,6 +177,7 @@ def deliver(
     settings: MailSettings,
     *,
     on_each: Callable[[Status], None] | None = None,
+    retry_period: timedelta = DEFAULT_RETRY_PERIOD,
 ) -> Tally:
     """Send every open delivery, recording each outcome the moment it is known.
 
@@ -178,7 +186,7 @@ def deliver(
     recorded first, whatever happens (a build error, an SMTP error, Ctrl-C).  A message that
     cannot be built fails its own delivery, with the reason, and the run goes on.
     """
-    composer = Composer(store, settings)
+    composer = Composer(store, settings, store.vocabulary())
     tally = Tally()
     envelope_from = settings.sender.addr_spec
 
@@ -191,7 +199,7 @@ def deliver(
         if result.outcome is not Outcome.SENT:
             log.warning("%s to %s: %s", result.outcome, delivery.email, result.detail)
         detail = "" if result.outcome is Outcome.SENT else result.detail
-        count(store.mark(delivery, _STATUS[result.outcome], detail))
+        count(store.mark(delivery, _STATUS[result.outcome], detail, retry_period=retry_period))
 
     in_flight: tuple[Delivery, Pending] | None = None
     try:

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -34,9 +34,12 @@ from newsletter.topics import (
     wanted,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PAGE_SIZE = 500
-MAX_DEFERRALS = 10
+DEFAULT_RETRY_PERIOD = timedelta(days=3)
+# As mail servers retry: soon at first, then less often (Postfix: 5 minutes up to ~67).
+FIRST_RETRY = timedelta(minutes=5)
+LONGEST_RETRY = timedelta(hours=2)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,6 +112,12 @@ CREATE TABLE audit (
     detail TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_subscriber ON audit(subscriber_id);
+"""
+# Version 3: retries by time.  A deferred delivery waits until ``next_attempt_at``; the first
+# deferral's time decides when it is given up (the retry period).
+_SCHEMA_3 = """
+ALTER TABLE deliveries ADD COLUMN next_attempt_at TEXT;
+ALTER TABLE deliveries ADD COLUMN deferred_since TEXT;
 """
 _OPEN = "('pending', 'deferred', 'unknown')"
 
@@ -191,17 +200,25 @@ class Delivery:
     attempts: int
     unknown_count: int
     token_key: str = ""
+    deferred_since: str | None = None
 
 
 @dataclass(frozen=True)
 class FailedDelivery:
-    """A delivery that will not be retried, with the server's answer."""
+    """A delivery that failed or waits for another attempt, with the server's answer."""
 
     edition_id: int
     email: str
     status: Status
     error: str
     updated_at: str
+    next_attempt_at: str | None = None
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th attempt was deferred: 5, 10, 20 … minutes,
+    at most two hours."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
 
 
 @dataclass(frozen=True)
@@ -210,6 +227,15 @@ class Validators:
 
     etag: str | None = None
     last_modified: str | None = None
+
+
+def _iso(moment: datetime | None) -> str:
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _duration(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
 
 
 def _now() -> str:
@@ -274,6 +300,8 @@ class Store:
             if version < 2:
                 self._script(_SCHEMA_2)
                 self._migrate_topics()
+            if version < 3:
+                self._script(_SCHEMA_3)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _script(self, script: str) -> None:
@@ -328,6 +356,19 @@ class Store:
             "INSERT INTO meta VALUES ('vocabulary', ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (vocabulary.to_json(),),
+        )
+
+    def feed_home(self) -> str | None:
+        """The home page the feed named at the last successful fetch (for "more news" links)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'feed_home'").fetchone()
+        return None if row is None else str(row[0])
+
+    def save_feed_home(self, url: str) -> None:
+        """Remember the feed's home page; call inside the transaction that records the feed."""
+        self.db.execute(
+            "INSERT INTO meta VALUES ('feed_home', ?) ON CONFLICT (key) DO UPDATE"
+            " SET value = excluded.value",
+            (url,),
         )
 
     @property
@@ -685,25 +726,34 @@ class Store:
         )
         return Edition(edition_id, datetime.fromisoformat(row[0]), entries)
 
-    def count_open(self) -> int:
-        """Deliveries that the next delivery pass will try."""
-        row = self.db.execute(f"SELECT count(*) FROM deliveries WHERE status IN {_OPEN}")
+    def count_open(self, now: datetime | None = None) -> int:
+        """Deliveries that a delivery pass at ``now`` will try."""
+        row = self.db.execute(
+            f"SELECT count(*) FROM deliveries WHERE status IN {_OPEN}"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+            (_iso(now),),
+        )
         return int(row.fetchone()[0])
 
-    def open_deliveries(self) -> Iterator[Delivery]:
-        """Pending, deferred and unknown deliveries in id order, a page at a time.
+    def open_deliveries(self, now: datetime | None = None) -> Iterator[Delivery]:
+        """Pending deliveries, and deferred and unknown ones that are due, in id order.
 
-        Paging by id means that a delivery deferred during this pass is not tried again in it.
+        Read a page at a time; paging by id means that a delivery deferred during this pass is
+        not tried again in it.  A deferred delivery whose subscriber has left is returned at
+        once, to be cancelled.
         """
         last = 0
+        at = _iso(now)
         vocabulary = self.vocabulary()
         while True:
             rows = self.db.execute(
                 "SELECT d.id, d.edition_id, d.subscriber_id, s.email, s.name, s.choices, s.active,"
-                " d.status, d.attempts, d.unknown_count, s.token_key"
+                " d.status, d.attempts, d.unknown_count, s.token_key, d.deferred_since"
                 " FROM deliveries AS d JOIN subscribers AS s ON s.id = d.subscriber_id"
-                f" WHERE d.status IN {_OPEN} AND d.id > ? ORDER BY d.id LIMIT ?",
-                (last, PAGE_SIZE),
+                f" WHERE d.status IN {_OPEN} AND d.id > ?"
+                " AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ? OR s.active = 0)"
+                " ORDER BY d.id LIMIT ?",
+                (last, at, PAGE_SIZE),
             ).fetchall()
             if not rows:
                 return
@@ -712,45 +762,87 @@ class Store:
                     id=row[0], edition_id=row[1], subscriber_id=row[2], email=row[3],
                     name=row[4], wanted=wanted(row[5], vocabulary), active=bool(row[6]),
                     status=Status(row[7]), attempts=row[8], unknown_count=row[9],
-                    token_key=row[10],
+                    token_key=row[10], deferred_since=row[11],
                 )
             last = rows[-1][0]
 
-    def mark(self, delivery: Delivery, status: Status, error: str = "") -> Status:
+    def mark(
+        self,
+        delivery: Delivery,
+        status: Status,
+        error: str = "",
+        *,
+        retry_period: timedelta = DEFAULT_RETRY_PERIOD,
+        now: datetime | None = None,
+    ) -> Status:
         """Record the outcome of one attempt, committed at once; returns the status recorded.
 
-        A second "unknown" becomes "failed" (it was retried once), and so does a delivery
-        deferred :data:`MAX_DEFERRALS` times.
+        A deferred delivery is tried again after :func:`retry_delay`, until ``retry_period``
+        after its first deferral; then it fails.  A second "unknown" fails at once (the mail
+        may have arrived: one more try is the most that is fair to the reader).
         """
+        moment = now or datetime.now(UTC)
         attempts = delivery.attempts + 1
         unknown_count = delivery.unknown_count
+        next_attempt: datetime | None = None
+        deferred_since = delivery.deferred_since
         if status is Status.UNKNOWN:
             unknown_count += 1
             if unknown_count > 1:
                 status, error = Status.FAILED, f"outcome unknown twice; last: {error}"
-        elif status is Status.DEFERRED and attempts >= MAX_DEFERRALS:
-            status, error = Status.FAILED, f"deferred {attempts} times; last: {error}"
-        now = _now()
+        elif status is Status.DEFERRED:
+            deferred_since = deferred_since or _iso(moment)
+            waited = moment - datetime.fromisoformat(deferred_since)
+            next_attempt = moment + retry_delay(attempts)
+            if next_attempt - datetime.fromisoformat(deferred_since) > retry_period:
+                status = Status.FAILED
+                error = (f"gave up: deferred for {_duration(waited)}, {attempts} attempts;"
+                         f" last: {error}")
+                next_attempt = None
+        at = _iso(moment)
         self.db.execute(
             "UPDATE deliveries SET status = ?, attempts = ?, unknown_count = ?, last_error = ?,"
-            " updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
+            " updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,"
+            " next_attempt_at = ?, deferred_since = ?"
             " WHERE id = ?",
-            (status.value, attempts, unknown_count, error or None, now, status.value, now,
-             delivery.id),
+            (status.value, attempts, unknown_count, error or None, at, status.value, at,
+             _iso(next_attempt) if next_attempt else None, deferred_since, delivery.id),
         )
         return status
+
+    def requeue_failed(self, *, edition_id: int | None = None, email: str | None = None) -> int:
+        """Send failed deliveries again at the next run (all, one edition's or one address's).
+
+        They start afresh: a new retry period, one more try after an unknown outcome.
+        """
+        where = ["status = 'failed'"]
+        params: list[Any] = []
+        if edition_id is not None:
+            where.append("edition_id = ?")
+            params.append(edition_id)
+        if email is not None:
+            where.append("subscriber_id IN (SELECT id FROM subscribers WHERE email_key = ?)")
+            params.append(address_key(email))
+        cursor = self.db.execute(
+            "UPDATE deliveries SET status = 'pending', attempts = 0, unknown_count = 0,"
+            " next_attempt_at = NULL, deferred_since = NULL, updated_at = ?"
+            f" WHERE {' AND '.join(where)}",
+            (_now(), *params),
+        )
+        return cursor.rowcount
 
     def failures(self, statuses: Iterable[Status] = (Status.FAILED,)) -> Iterator[FailedDelivery]:
         """Deliveries in the given states, newest first, with the last error."""
         wanted = [s.value for s in statuses]
         marks = ",".join("?" * len(wanted))
         for row in self.db.execute(
-            "SELECT d.edition_id, s.email, d.status, COALESCE(d.last_error, ''), d.updated_at"
+            "SELECT d.edition_id, s.email, d.status, COALESCE(d.last_error, ''), d.updated_at,"
+            " d.next_attempt_at"
             " FROM deliveries AS d JOIN subscribers AS s ON s.id = d.subscriber_id"
             f" WHERE d.status IN ({marks}) ORDER BY d.updated_at DESC, d.id DESC",
             wanted,
         ):
-            yield FailedDelivery(row[0], row[1], Status(row[2]), row[3], row[4])
+            yield FailedDelivery(row[0], row[1], Status(row[2]), row[3], row[4], row[5])
 
     def delivery_counts(self) -> dict[str, int]:
         """How many deliveries are in each state."""

@@ -18,17 +18,14 @@ The names come from the feed (:class:`Vocabulary`), never from this module.
 from __future__ import annotations
 
 import difflib
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import feedparser
-
 from newsletter.errors import SubscriberError
-from newsletter.feed import AUDIENCE_EVERYONE, Entry, clean_text, topic_key
+from newsletter.feed import Channel, Entry, clean_text, read_feed, topic_key
 
 
 @dataclass(frozen=True)
@@ -36,8 +33,11 @@ class Vocabulary:
     """The categories and audiences the feed publishes, and which audience means everyone."""
 
     categories: tuple[str, ...] = ()
+    """In the feed's order: the order a digest shows them in."""
     audiences: tuple[str, ...] = ()
     everyone: str | None = None
+    cancelled: str | None = None
+    """The status of a change that will not happen (the feed says which)."""
 
     @property
     def chosen_audiences(self) -> tuple[str, ...]:
@@ -55,13 +55,14 @@ class Vocabulary:
             return new + tuple(n for n in old if topic_key(n) not in keys)
 
         return Vocabulary(union(self.categories, older.categories),
-                          union(self.audiences, older.audiences), self.everyone or older.everyone)
+                          union(self.audiences, older.audiences), self.everyone or older.everyone,
+                          self.cancelled or older.cancelled)
 
     def to_json(self) -> str:
         """The form kept in the database."""
         return json.dumps(
             {"categories": self.categories, "audiences": self.audiences,
-             "everyone": self.everyone},
+             "everyone": self.everyone, "cancelled": self.cancelled},
             ensure_ascii=False,
         )
 
@@ -69,7 +70,8 @@ class Vocabulary:
     def from_json(cls, text: str) -> Vocabulary:
         """Inverse of :meth:`to_json`."""
         data = json.loads(text)
-        return cls(tuple(data["categories"]), tuple(data["audiences"]), data.get("everyone"))
+        return cls(tuple(data["categories"]), tuple(data["audiences"]), data.get("everyone"),
+                   data.get("cancelled"))
 
     def classify(self, names: Iterable[str]) -> Choice:
         """One choice from names that may be categories or audiences (CLI ``--topic``, CSV).
@@ -217,8 +219,7 @@ class Wanted:
 
     choices: tuple[tuple[frozenset[str] | None, frozenset[str] | None], ...]
     everyone: str | None = None
-    """Key of the feed's everyone-audience; None: the entry's own notion (before the feed
-    declared its vocabulary)."""
+    """Topic key of the feed's everyone-audience: its posts satisfy every audience."""
 
     def __call__(self, entry: Entry) -> bool:
         """Whether the subscriber wants this entry."""
@@ -226,12 +227,10 @@ class Wanted:
             return True
         categories = frozenset(topic_key(c) for c in entry.categories)
         audiences = frozenset(topic_key(a) for a in entry.audiences)
-        for_everyone = (entry.for_everyone if self.everyone is None
-                        else self.everyone in audiences)
         for wanted_categories, wanted_audiences in self.choices:
             if wanted_categories is not None and wanted_categories.isdisjoint(categories):
                 continue
-            if (wanted_audiences is None or for_everyone
+            if (wanted_audiences is None or self.everyone in audiences
                     or not wanted_audiences.isdisjoint(audiences)):
                 return True
         return False
@@ -245,12 +244,11 @@ def wanted(stored: str, vocabulary: Vocabulary | None = None) -> Wanted:
 @lru_cache(maxsize=4096)  # choices are few however many subscribers hold them
 def _wanted(stored: str, vocabulary: Vocabulary | None) -> Wanted:
     choices = [c.sorted_by(vocabulary) for c in load_choices(stored)]
-    everyone = vocabulary.everyone if vocabulary else None
     return Wanted(tuple(
         (None if c.categories is None else frozenset(topic_key(n) for n in c.categories),
          None if c.audiences is None else frozenset(topic_key(n) for n in c.audiences))
         for c in choices
-    ), topic_key(everyone) if everyone else None)
+    ), topic_key(vocabulary.everyone) if vocabulary and vocabulary.everyone else None)
 
 
 def relevant(entries: Iterable[Entry], want: Wanted) -> list[Entry]:
@@ -259,32 +257,26 @@ def relevant(entries: Iterable[Entry], want: Wanted) -> list[Entry]:
 
 
 def read_vocabulary(body: bytes) -> Vocabulary | None:
-    """The vocabulary the feed declares at channel level (``itc:categories``, ...), if any.
+    """The vocabulary a feed declares at channel level (``itc:categories``, ...), if any."""
+    return _declared(read_feed(body).channel)
 
-    A second, cheap parse of a feed already known to be valid; it runs only when the feed
-    changed (a 304 ends a run before).
-    """
-    channel = feedparser.parse(io.BytesIO(body)).get("feed", {})
-    categories = _split(channel.get("itc_categories"))
-    audiences = _split(channel.get("itc_audiences"))
-    if not categories and not audiences:
+
+def _declared(channel: Channel) -> Vocabulary | None:
+    if not channel.has_vocabulary:
         return None
-    everyone = clean_text(channel.get("itc_everyone") or "") or None
-    return Vocabulary(categories, audiences, everyone)
-
-
-def _split(value: object) -> tuple[str, ...]:
-    return tuple(_clean_names([value])) if isinstance(value, str) else ()
+    return Vocabulary(channel.categories, channel.audiences, channel.everyone,
+                      channel.cancelled)
 
 
 def learn_vocabulary(
-    body: bytes, entries: Iterable[Entry], known: Vocabulary | None
+    channel: Channel, entries: Iterable[Entry], known: Vocabulary | None
 ) -> Vocabulary:
-    """The feed's own vocabulary, or (from an older feed) the names its entries use."""
-    declared = read_vocabulary(body)
+    """The feed's own vocabulary; from an older feed, the names its entries use added to what
+    was known (no audience then means everyone: the feed has not said which)."""
+    declared = _declared(channel)
     if declared is not None:
         return declared
-    return vocabulary_from_entries(entries, AUDIENCE_EVERYONE).merged(known)
+    return vocabulary_from_entries(entries, channel.everyone).merged(known)
 
 
 def vocabulary_from_entries(entries: Iterable[Entry], everyone: str | None) -> Vocabulary:

@@ -35,6 +35,8 @@ class Post:
     window: tuple[datetime, datetime | None] | None = None
     action: tuple[date, str] | None = None
     updated: datetime | None = None
+    href: str | None = None
+    """The link as written in the feed, when not the post's absolute address."""
 
     @property
     def id(self) -> str:
@@ -62,18 +64,37 @@ def _itc(parent: etree._Element, post: Post) -> None:
         etree.SubElement(parent, f"{{{ITC}}}action", by=by.isoformat(), what=what)
 
 
-def rss(posts: list[Post], title: str = "Nytt från IT") -> bytes:
+# The site's vocabulary as mkdocs.yml declares it and the feed plugin publishes it.
+CATEGORIES = ("Planerad ändring", "Driftstörning", "Nytt system", "Säkerhet", "Tips")
+AUDIENCES = ("alla", "skola", "förvaltning", "vård och omsorg")
+STATUSES = {"planned": "planerad", "ongoing": "pågår", "done": "klar", "cancelled": "inställd"}
+
+
+def _vocabulary(parent: etree._Element) -> None:
+    etree.SubElement(parent, f"{{{ITC}}}categories").text = ";".join(CATEGORIES)
+    etree.SubElement(parent, f"{{{ITC}}}audiences").text = ";".join(AUDIENCES)
+    etree.SubElement(parent, f"{{{ITC}}}everyone").text = "alla"
+    etree.SubElement(parent, f"{{{ITC}}}statuses", STATUSES)
+
+
+def rss(posts: list[Post], title: str = "Nytt från IT", *, vocabulary: bool = True,
+        self_link: str | None = None) -> bytes:
     """An RSS 2.0 feed of the posts."""
-    root = etree.Element("rss", version="2.0", nsmap={"content": CONTENT, "dc": DC, "itc": ITC})
+    root = etree.Element("rss", version="2.0",
+                         nsmap={"content": CONTENT, "dc": DC, "itc": ITC, "atom": ATOM})
     channel = etree.SubElement(root, "channel")
     etree.SubElement(channel, "title").text = title
     etree.SubElement(channel, "link").text = f"{SITE}/"
     etree.SubElement(channel, "description").text = "Nyheter från IT-avdelningen"
     etree.SubElement(channel, "language").text = "sv"
+    if self_link:
+        etree.SubElement(channel, f"{{{ATOM}}}link", rel="self", href=self_link)
+    if vocabulary:
+        _vocabulary(channel)
     for post in posts:
         item = etree.SubElement(channel, "item")
         etree.SubElement(item, "title").text = post.title
-        etree.SubElement(item, "link").text = post.link
+        etree.SubElement(item, "link").text = post.href or post.link
         etree.SubElement(item, "guid", isPermaLink="false").text = post.id
         etree.SubElement(item, "pubDate").text = format_datetime(post.published)
         etree.SubElement(item, "description").text = post.summary
@@ -94,11 +115,12 @@ def atom(posts: list[Post], title: str = "Nytt från IT") -> bytes:
     newest = max((p.updated or p.published for p in posts), default=datetime.now(UTC))
     etree.SubElement(root, f"{{{ATOM}}}updated").text = newest.isoformat()
     etree.SubElement(root, f"{{{ATOM}}}link", href=f"{SITE}/")
+    _vocabulary(root)
     for post in posts:
         entry = etree.SubElement(root, f"{{{ATOM}}}entry")
         etree.SubElement(entry, f"{{{ATOM}}}title").text = post.title
         etree.SubElement(entry, f"{{{ATOM}}}id").text = post.id
-        etree.SubElement(entry, f"{{{ATOM}}}link", href=post.link, rel="alternate")
+        etree.SubElement(entry, f"{{{ATOM}}}link", href=post.href or post.link, rel="alternate")
         etree.SubElement(entry, f"{{{ATOM}}}published").text = post.published.isoformat()
         etree.SubElement(entry, f"{{{ATOM}}}updated").text = (
             post.updated or post.published

@@ -9,10 +9,18 @@ from email.headerregistry import Address
 
 import pytest
 
-from newsletter.digest import MailSettings, Recipient, build_digest, build_message, format_window
+from newsletter.digest import (
+    MailSettings,
+    Recipient,
+    build_digest,
+    build_message,
+    first_name,
+    render,
+)
 from newsletter.feed import Action, Entry, Window
 from newsletter.headers import header_safe, unsubscribe_token, verify_unsubscribe_token
 from newsletter.run import split_new
+from newsletter.topics import Vocabulary
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday of ISO week 48
 
@@ -36,6 +44,13 @@ SETTINGS = MailSettings(
 )
 
 
+# As the feed publishes it (tests/newsletter/feedwriter.py writes the same).
+VOCABULARY = Vocabulary(
+    ("Planerad ändring", "Driftstörning", "Nytt system", "Säkerhet", "Tips"),
+    ("alla", "skola", "förvaltning", "vård och omsorg"), "alla", "inställd",
+)
+
+
 def test_split_new_skips_seen_and_marks_old_as_seen_only() -> None:
     fresh, stale = split_new(
         [entry("new"), entry("seen"), entry("old", published=NOW - timedelta(days=30))],
@@ -54,23 +69,69 @@ def test_digest_sections_and_subject() -> None:
                                  datetime(2026, 12, 6, 5, tzinfo=UTC)),
                    categories=("Planerad ändring",))
     plain = entry("plain")
-    digest = build_digest([plain, later, sooner], NOW)
+    digest = build_digest([plain, later, sooner], NOW, VOCABULARY)
     assert digest.subject == "Nytt från IT: 3 nyheter, vecka 48"
-    assert [i.entry.id for i in digest.actions] == [sooner.id, later.id]
-    assert digest.actions[0].action_text == "Senast 4 december 2026: Spara filer"
-    assert [i.entry.id for i in digest.outages] == [sooner.id]
-    assert [s.name for s in digest.sections] == ["Säkerhet", "Planerad ändring", "Övrigt"]
+    assert [(h.label, h.item.entry.id) for h in digest.highlights] == [
+        ("Åtgärd krävs", sooner.id), ("Åtgärd krävs", later.id), ("Avbrott", sooner.id)]
+    assert digest.highlights[0].text == "Senast 4 december 2026: Spara filer"
+    assert digest.highlights[2].text == (
+        "lördag 5 december 2026 kl. 18.00 \u2013 söndag 6 december kl. 6.00")
+    # In the feed's category order, each post in exactly one section.
+    assert [s.name for s in digest.sections] == ["Planerad ändring", "Säkerhet", "Övrigt"]
+    listed = [i.entry.id for s in digest.sections for i in s.items]
+    assert sorted(listed) == sorted([plain.id, later.id, sooner.id])
     assert build_digest([plain], NOW).subject == "Nytt från IT: 1 nyhet, vecka 48"
 
 
-def test_windows_are_in_swedish_and_swedish_time() -> None:
-    start = datetime.fromisoformat("2026-12-05T17:00:00+00:00")
-    assert format_window(start, start + timedelta(hours=12)) == (
-        "lördag 5 december 2026 kl. 18.00 \u2013 söndag 6 december kl. 6.00"
-    )
-    assert format_window(start, start + timedelta(hours=2)) == (
-        "lördag 5 december 2026 kl. 18.00\u201320.00"
-    )
+def test_a_one_post_digest_shows_the_post_once() -> None:
+    post = entry("flytt", title="Flytt av servrar", categories=("Planerad ändring",),
+                 action=Action("Spara filer", date(2026, 12, 4)),
+                 window=Window(NOW + timedelta(days=9), NOW + timedelta(days=9, hours=2)),
+                 status="planerad", summary="Servrarna flyttar till Västerås.")
+    text, html = render(build_digest([post], NOW, VOCABULARY),
+                        Recipient(7, "anna@exempelkommun.se", "Anna Åström"), SETTINGS)
+    for part in (text, html):
+        assert part.count("Servrarna flyttar till Västerås.") == 1
+        assert part.count("Hej Anna!") == 1
+    assert text.count("Läs mer: https://x.se/flytt/") == 1
+    assert "Åtgärd krävs: Senast 4 december 2026: Spara filer" in text
+    assert 'href="#post-1"' in html and 'id="post-1"' in html
+    assert html.count('href="https://x.se/flytt/"') == 2  # the title and "Läs mer"
+
+
+def test_the_outlook_layout_holds_its_width() -> None:
+    _, html = render(build_digest([entry("a")], NOW), Recipient(7, "a@exempelkommun.se"),
+                     SETTINGS)
+    # Outlook for Windows ignores max-width: a fixed 600 px table only it reads, and
+    # background colours as attributes, which it honours where it drops CSS.
+    assert '<!--[if mso]>\n<table role="presentation" width="600"' in html
+    assert 'bgcolor="#00497a"' in html and 'bgcolor="#f2f2f2"' in html
+    assert "max-width: 600px" in html
+
+
+@pytest.mark.parametrize(("name", "greeted"), [
+    ("Anna Åström", "Anna"), ("Åström, Anna", "Anna"), ("Anna-Karin Lind", "Anna-Karin"),
+    ("  bertil  ", "bertil"), ("", ""),
+])
+def test_greeting_uses_the_first_name(name: str, greeted: str) -> None:
+    assert first_name(name) == greeted
+
+
+def test_max_posts_keeps_what_needs_action_then_the_newest() -> None:
+    posts = [entry(f"p{n:02d}", published=NOW - timedelta(hours=n)) for n in range(35)]
+    urgent = entry("gammal-men-viktig", published=NOW - timedelta(days=6),
+                   action=Action("Byt lösenord", date(2026, 12, 1)))
+    digest = build_digest([*posts, urgent], NOW, VOCABULARY, max_posts=30,
+                          more_url="https://intranet.exempelkommun.se/news/")
+    shown = {i.entry.id for i in digest.items}
+    assert len(shown) == 30 and urgent.id in shown
+    assert shown - {urgent.id} == {p.id for p in posts[:29]}
+    assert (digest.more, digest.total) == (6, 36)
+    assert digest.subject == "Nytt från IT: 36 nyheter, vecka 48"
+    text, html = render(digest, Recipient(7, "a@exempelkommun.se"), SETTINGS)
+    assert "6 nyheter till finns på intranätet: https://intranet.exempelkommun.se/news/" in text
+    assert '<a href="https://intranet.exempelkommun.se/news/">alla nyheter</a>' in html
+    assert build_digest(posts[:5], NOW, max_posts=30).more == 0
 
 
 def _parse(raw: bytes) -> email.message.EmailMessage:
@@ -93,7 +154,7 @@ def test_message_structure_and_headers() -> None:
     text, html = (part.get_content() for part in message.iter_parts())
     assert "Ändring på gång: åäö <b>fet</b>" in text
     assert "Ändring på gång: åäö &lt;b&gt;fet&lt;/b&gt;" in html
-    assert '<html lang="sv">' in html and "max-width: 600px" in html
+    assert '<html lang="sv"' in html and "max-width: 600px" in html
     assert "<style" not in html  # inlined
     assert str(message["To"]) == "Anna Åström <anna@exempelkommun.se>"
     assert str(message["Subject"]) == "Nytt från IT: 1 nyhet, vecka 48"
@@ -160,8 +221,22 @@ def test_only_what_is_still_ahead_is_called_to_action_or_announced_as_an_outage(
         entry("window-cancelled", window=Window(NOW + hour, NOW + 2 * hour), status="inställd"),
         entry("window-ahead", window=Window(NOW + 3 * hour, NOW + 4 * hour), status="planerad"),
     ]
-    digest = build_digest(posts, NOW)
-    assert [i.entry.title for i in digest.actions] == ["Deadline-Today", "Deadline-Ahead"]
-    assert [i.entry.title for i in digest.outages] == ["Window-Now", "Window-Ahead"]
+    digest = build_digest(posts, NOW, VOCABULARY)
+
+    def titles(label: str) -> list[str]:
+        return [h.item.entry.title for h in digest.highlights if h.label == label]
+
+    assert titles("Åtgärd krävs") == ["Deadline-Today", "Deadline-Ahead"]
+    assert titles("Avbrott") == ["Window-Now", "Window-Ahead"]
     # Everything is still news.
     assert len(digest.items) == len(posts)
+    # Which status means cancelled is the feed's word, not ours: without it nothing is.
+    unknown = build_digest(posts, NOW, Vocabulary())
+    assert "Window-Cancelled" in [h.item.entry.title for h in unknown.highlights]
+
+
+def test_a_post_without_a_usable_link_is_listed_without_one() -> None:
+    text, html = render(build_digest([entry("utan", link="")], NOW),
+                        Recipient(7, "a@exempelkommun.se"), SETTINGS)
+    assert "Utan" in text and "Läs mer:" not in text
+    assert 'href=""' not in html and "Läs mer på intranätet" not in html

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.newsletter.testkit import Cli, SmtpServer
+from tests.newsletter.testkit import Cli, SmtpServer, time_passes
 
 COUNT = 200
 
@@ -66,6 +66,9 @@ def test_451_and_550_others_delivered_nobody_twice(
     assert {line.split("\t")[3] for line in failures} == rejected
     assert len(run("failures", "--deferred").stdout.splitlines()) == len(rejected) + len(greylisted)
 
+    early = run("send", "--feed", str(feed_file), env=smtp_server.env)
+    assert early.stdout.startswith("0 new posts, 0 digests sent")  # not due yet
+    time_passes(run.db, hours=0.5)
     second = run("send", "--feed", str(feed_file), env=smtp_server.env)
     assert second.stdout.startswith(f"0 new posts, {len(greylisted)} digests sent, 0 failed")
     counts = sink.by_recipient()
@@ -106,6 +109,7 @@ def test_connection_dropped_before_data_reconnects_and_defers(
     assert "1 digests sent, 0 failed, 1 deferred" in first.stdout, first.output
     assert smtp_server.sink.by_recipient() == {fine: 1}  # the next one went on a new connection
     smtp_server.sink.drop_at_rcpt = set()
+    time_passes(run.db)
     second = run("send", "--feed", str(feed_file), env=smtp_server.env)
     assert "1 digests sent, 0 failed, 0 deferred" in second.stdout
     assert smtp_server.sink.by_recipient() == {fine: 1, flaky: 1}
@@ -177,3 +181,62 @@ def test_a_message_that_cannot_be_built_fails_alone_and_nothing_is_sent_twice(
     assert _statuses(run.db) == {"sent": 2, "failed": 1}
     failures = run("failures").stdout
     assert "bad <x>@exempelkommun.se" in failures and "cannot build the message" in failures
+
+
+def test_a_full_mailbox_is_retried_by_time_then_failed_and_retry_requeues(
+    run: Cli, smtp_server: SmtpServer, feed_file: Path
+) -> None:
+    """The reproduction: cron every 15 minutes and a mailbox full for 2.5 hours."""
+    full, fine = "full@exempelkommun.se", "fine@exempelkommun.se"
+    run("subscribers", "add", full)
+    run("subscribers", "add", fine)
+    smtp_server.sink.rcpt_replies = {full: "452 4.2.2 Mailbox full"}
+    env = smtp_server.env
+    assert "1 deferred" in run("send", "--feed", str(feed_file), env=env).stdout
+    listed = run("failures", "--deferred").stdout.splitlines()
+    (line,) = listed
+    fields = line.split("\t")
+    assert fields[1:4] == ["deferred", "edition 1", full]
+    assert fields[4].startswith("retry from 20") and fields[5] == "452 4.2.2 Mailbox full"
+    tries = 1
+    for _ in range(10):  # 2.5 hours of cron runs every 15 minutes
+        time_passes(run.db, hours=0.25)
+        result = run("send", "--feed", str(feed_file), env=env)
+        tries += "1 deferred" in result.stdout
+    assert 3 <= tries <= 6  # growing intervals: 5, 10, 20, 40 minutes ...
+    assert _statuses(run.db) == {"sent": 1, "deferred": 1}  # not given up after 2.5 hours
+    smtp_server.sink.rcpt_replies = {}
+    time_passes(run.db, hours=2)
+    assert "1 digests sent" in run("send", "--feed", str(feed_file), env=env).stdout
+    assert smtp_server.sink.by_recipient() == {fine: 1, full: 1}
+
+    # A mailbox full for good: failed once the retry period is over.
+    run("subscribers", "add", "never@exempelkommun.se")
+    smtp_server.sink.rcpt_replies = {"never@exempelkommun.se": "452 4.2.2 Mailbox full"}
+    feed_file.write_bytes(feed_file.read_bytes().replace(b"natfiske", b"natfiske-2"))
+    run("send", "--feed", str(feed_file), env={**env, "NEWSLETTER_RETRY_PERIOD": "6h"})
+    for _ in range(8):
+        time_passes(run.db, hours=2)
+        run("send", "--feed", str(feed_file), env={**env, "NEWSLETTER_RETRY_PERIOD": "6h"})
+    failed = run("failures").stdout.splitlines()
+    assert len(failed) == 1 and "never@exempelkommun.se" in failed[0]
+    assert "not retried (newsletter retry)" in failed[0] and "gave up: deferred for" in failed[0]
+
+    # newsletter retry: by address (and edition), then the next send delivers it.
+    smtp_server.sink.rcpt_replies = {}
+    assert run("retry", "--address", "other@exempelkommun.se").stdout.startswith("0 failed")
+    assert run("retry", "--edition", "1").stdout.startswith("0 failed")
+    requeued = run("retry", "--address", "NEVER@exempelkommun.se")
+    assert requeued.stdout.startswith("1 failed deliveries to NEVER@exempelkommun.se queued")
+    assert "1 digests sent" in run("send", "--feed", str(feed_file), env=env).stdout
+    assert smtp_server.sink.by_recipient()["never@exempelkommun.se"] == 1
+    assert run("failures").stdout == ""
+
+
+def test_retry_intervals_grow_as_a_mail_server_s_do() -> None:
+    from datetime import timedelta
+
+    from newsletter.store import retry_delay
+
+    minutes = [retry_delay(n) / timedelta(minutes=1) for n in range(1, 8)]
+    assert minutes == [5, 10, 20, 40, 80, 120, 120]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from newsletter.errors import FeedError
-from newsletter.feed import Entry, parse_feed
+from newsletter.feed import Entry, parse_feed, read_feed
+from newsletter.fetch import fetch
 from tests.newsletter.feedwriter import Post, atom, rss
 
 WHEN = datetime(2025, 11, 24, 8, 30, tzinfo=UTC)
@@ -95,3 +98,62 @@ def test_broken_feeds_are_errors_not_no_news(body: bytes) -> None:
     with pytest.raises(FeedError):
         parse_feed(body, "https://intranet.exempelkommun.se/feeds/news.rss.xml")
 
+
+
+@pytest.mark.parametrize("render", [rss, atom], ids=["rss", "atom"])
+def test_the_channel_carries_the_vocabulary(render) -> None:
+    channel = read_feed(render([POST]), "https://intranet.exempelkommun.se/feeds/x.xml").channel
+    assert channel.categories == (
+        "Planerad ändring", "Driftstörning", "Nytt system", "Säkerhet", "Tips")
+    assert channel.audiences == ("alla", "skola", "förvaltning", "vård och omsorg")
+    assert channel.everyone == "alla" and channel.cancelled == "inställd"
+    assert channel.home == "https://intranet.exempelkommun.se/"
+    old = read_feed(rss([POST], vocabulary=False), "https://x.se/feed.xml").channel
+    assert not old.has_vocabulary and old.everyone is None
+
+
+@pytest.mark.parametrize("href", [
+    "javascript:alert(document.cookie)", "JavaScript:alert(1)", "vbscript:msgbox(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "file:///etc/passwd",
+    "mailto:someone@example.org", "ftp://intranet.exempelkommun.se/x",
+])
+def test_only_http_links_reach_a_digest(href: str, caplog: pytest.LogCaptureFixture) -> None:
+    post = Post("farlig", "Farlig länk", WHEN, href=href)
+    with caplog.at_level(logging.WARNING):
+        (entry,) = parse_feed(rss([post]), "https://intranet.exempelkommun.se/feeds/news.xml")
+    assert entry.link == ""
+    assert "'Farlig länk'" in caplog.text and "only http(s) links" in caplog.text
+
+
+def test_links_in_the_body_keep_only_web_and_mail_schemes() -> None:
+    post = Post("b", "B", WHEN, content_html='<p><a href="javascript:alert(1)">x</a>'
+                '<a href="mailto:servicedesk@exempelkommun.se">y</a></p>')
+    (entry,) = parse_feed(rss([post]), "https://intranet.exempelkommun.se/feeds/news.xml")
+    assert "javascript" not in entry.content_html
+    assert "mailto:servicedesk@exempelkommun.se" in entry.content_html
+
+
+def test_relative_links_resolve_against_the_address_fetched(feed_server) -> None:
+    from tests.newsletter.testkit import Route
+
+    post = Post("rel", "Relativ", WHEN, href="../nyheter/rel/")
+    feed_server.routes["/it/feeds/news.rss.xml"] = Route(rss([post]))
+    fetched = fetch(feed_server.url("/it/feeds/news.rss.xml"))
+    (entry,) = parse_feed(fetched.body, fetched.url)
+    assert entry.link == feed_server.url("/it/nyheter/rel/")
+
+
+def test_relative_links_in_a_local_file_resolve_against_the_feeds_own_address(
+    tmp_path: Path,
+) -> None:
+    post = Post("rel", "Relativ", WHEN, href="../nyheter/rel/")
+    path = tmp_path / "site" / "feeds" / "news.rss.xml"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(rss([post], self_link="https://intranet.exempelkommun.se/it/feeds/news.rss.xml"))
+    fetched = fetch(str(path))
+    (entry,) = parse_feed(fetched.body, fetched.url)
+    assert entry.link == "https://intranet.exempelkommun.se/it/nyheter/rel/"
+    # Without a self link, the feed's home page is the base; never the file's folders.
+    path.write_bytes(rss([post]))
+    (entry,) = parse_feed(path.read_bytes(), path.resolve().as_uri())
+    assert entry.link == "https://intranet.exempelkommun.se/nyheter/rel/"

@@ -182,7 +182,7 @@ def test_the_vocabulary_comes_from_the_feed_channel() -> None:
 </channel></rss>""".encode()
     assert read_vocabulary(body) == Vocabulary(
         ("Planerad ändring", "Driftstörning", "Säkerhet"), ("alla", "skola", "vård och omsorg"),
-        "alla",
+        "alla", "inställd",
     )
     declared = read_vocabulary(body)
     assert declared is not None and declared.chosen_audiences == ("skola", "vård och omsorg")

@@ -201,3 +201,25 @@ class Cli:
         runner = CliRunner()
         return runner.invoke(cli, list(args), env={**self.env, **(env or {})},
                              catch_exceptions=False)
+
+
+def time_passes(db: Path, hours: float = 1.0) -> None:
+    """Move every delivery's schedule ``hours`` into the past, as if that time had gone by.
+
+    Retries wait for minutes to days; the clock is the one thing a test cannot wait for.
+    """
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    def earlier(value: str | None) -> str | None:
+        if value is None:
+            return None
+        moment = datetime.fromisoformat(value) - timedelta(hours=hours)
+        return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT id, next_attempt_at, deferred_since FROM deliveries").fetchall()
+        connection.executemany(
+            "UPDATE deliveries SET next_attempt_at = ?, deferred_since = ? WHERE id = ?",
+            [(earlier(n), earlier(d), i) for i, n, d in rows])
