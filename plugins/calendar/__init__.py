@@ -1,0 +1,1 @@
+"""The maintenance calendar: the posts' windows as iCalendar (RFC 5545) for Outlook and others."""

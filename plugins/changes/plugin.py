@@ -1,0 +1,98 @@
+"""MkDocs adapter of the change state: card, list lines, banner, "Kommande ändringar", now.json.
+
+Events only; the rules live in :mod:`plugins.changes.state`. Posts come from the
+``intranet-posts`` plugin, already validated. The templates are the override partials
+``partials/change-card.html``, ``partials/change-line.html`` and ``partials/now-banner.html``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
+
+from plugins.feeds.plugin import write_atomically
+from plugins.posts.model import Post
+from plugins.posts.plugin import PostsPlugin
+
+from .config import ChangesConfig
+from .state import ChangeView, Upcoming, change_view, is_current, now_document, upcoming
+
+
+class ChangesPlugin(BasePlugin[ChangesConfig]):
+    """Gives templates each post's change state and writes ``now.json`` for the browser."""
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        posts = config.plugins.get("intranet-posts")
+        if not isinstance(posts, PostsPlugin):
+            raise PluginError("intranet-changes needs the intranet-posts plugin, listed before it")
+        self.posts = posts
+        self.calendar = config.plugins.get("intranet-calendar")
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        # The posts plugin has validated the posts by now (its on_files runs first).
+        self.by_source = {post.source: post for post in self.posts.posts}
+        page = files.get_file_from_path(self.config.upcoming_page)
+        self.upcoming_url = page.url if page else None
+        return files
+
+    @property
+    def now(self) -> datetime:
+        return self.posts.now
+
+    def _url(self, post: Post) -> str:
+        return self.posts.url_of(post.source) or ""
+
+    def _view(self, post: Post) -> ChangeView:
+        calendar_url = None
+        if self.calendar is not None and post.window is not None:
+            calendar_url = self.calendar.event_path(post)
+        return change_view(post, self._url(post), self.now, calendar_url)
+
+    def view_of(self, page: Any) -> ChangeView | None:
+        """The change state of a post's page or excerpt; ``None`` for any other page."""
+        file = getattr(page, "file", None)
+        post = self.by_source.get(file.src_uri) if file is not None else None
+        return self._view(post) if post is not None else None
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        env.globals["change_of"] = self.view_of
+        return env
+
+    def _upcoming(self) -> dict[str, list[ChangeView]]:
+        lists: Upcoming = upcoming(self.posts.published(), self.now)
+        return {
+            "ongoing": [self._view(post) for post in lists.ongoing],
+            "windows": [self._view(post) for post in lists.windows],
+            "actions": [self._view(post) for post in lists.actions],
+        }
+
+    def on_page_context(
+        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        extra: dict[str, Any] = {
+            "change": self.view_of(page),
+            "now_banner": [self._view(post) for post in self.posts.published()
+                           if is_current(post, self.now)],
+            "now_file": self.config.now_file,
+        }
+        if page.file.src_uri in ("index.md", self.config.upcoming_page):
+            extra["upcoming"] = self._upcoming()
+            extra["upcoming_url"] = self.upcoming_url
+        context.update(extra)  # type: ignore[typeddict-item]
+        return context
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        document = now_document(self.posts.published(), self._url, self.now)
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        write_atomically(Path(config.site_dir, self.config.now_file), body)
