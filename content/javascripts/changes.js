@@ -191,7 +191,7 @@
   function updateBanner(banner, entries, now, root) {
     var list = banner.querySelector("[data-now-banner-list]");
     while (list.firstChild) list.removeChild(list.firstChild);
-    var current = entries.filter(function (entry) { return isCurrent(entry, now); });
+    var current = upcoming(entries, now).ongoing;
     current.forEach(function (entry) {
       var li = document.createElement("li");
       var strong = document.createElement("strong");

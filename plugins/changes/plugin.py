@@ -25,7 +25,7 @@ from plugins.posts.model import Post
 from plugins.posts.plugin import PostsPlugin
 
 from .config import ChangesConfig
-from .state import ChangeView, Upcoming, change_view, is_current, now_document, upcoming
+from .state import ChangeView, Upcoming, change_view, now_document, upcoming
 
 
 class ChangesPlugin(BasePlugin[ChangesConfig]):
@@ -82,8 +82,9 @@ class ChangesPlugin(BasePlugin[ChangesConfig]):
     ) -> TemplateContext:
         extra: dict[str, Any] = {
             "change": self.view_of(page),
-            "now_banner": [self._view(post) for post in self.posts.published()
-                           if is_current(post, self.now)],
+            # In the order of "Kommande ändringar": windows by start, outages without one last.
+            "now_banner": [self._view(post) for post in
+                           upcoming(self.posts.published(), self.now).ongoing],
             "now_file": self.config.now_file,
         }
         if page.file.src_uri in ("index.md", self.config.upcoming_page):
