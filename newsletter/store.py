@@ -488,6 +488,29 @@ class Store:
         assert result is not None
         return result
 
+    def purge_unconfirmed(self, older_than: datetime) -> int:
+        """Erase requests never confirmed since ``older_than``: without consent, keep nothing.
+
+        Someone who was subscribed before and asked again keeps their old (unsubscribed) row.
+        """
+        rows = self.db.execute(
+            "SELECT id FROM subscribers WHERE pending_since < ? AND confirmed_at IS NULL",
+            (older_than.astimezone(UTC).isoformat(timespec="seconds"),),
+        ).fetchall()
+        for (subscriber_id,) in rows:
+            self.db.execute("DELETE FROM audit WHERE subscriber_id = ?", (subscriber_id,))
+            self.db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
+            self._note_highest_id(subscriber_id)
+            self._audit(subscriber_id, "unconfirmed request erased", "expiry")
+        return len(rows)
+
+    def _note_highest_id(self, subscriber_id: int) -> None:
+        self.db.execute(
+            "INSERT INTO meta VALUES ('highest_id', ?) ON CONFLICT (key) DO UPDATE"
+            " SET value = max(CAST(value AS INTEGER), excluded.value)",
+            (subscriber_id,),
+        )
+
     def confirm(self, subscriber_id: int, source: str) -> bool:
         """A pending subscription becomes active; False if it was not pending."""
         cursor = self.db.execute(
@@ -614,11 +637,7 @@ class Store:
                 self.db.execute("DELETE FROM deliveries WHERE subscriber_id = ?", (found.id,))
                 self.db.execute("DELETE FROM audit WHERE subscriber_id = ?", (found.id,))
                 self.db.execute("DELETE FROM subscribers WHERE id = ?", (found.id,))
-                self.db.execute(
-                    "INSERT INTO meta VALUES ('highest_id', ?) ON CONFLICT (key) DO UPDATE"
-                    " SET value = max(CAST(value AS INTEGER), excluded.value)",
-                    (found.id,),
-                )
+                self._note_highest_id(found.id)
                 self._audit(found.id, "forgotten", source)
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:

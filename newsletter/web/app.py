@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +200,7 @@ def create_app(config: ServiceConfig, transport: Callable[[], Transport]) -> Fla
     def request_subscription(address: str, name: str, choices: tuple[Choice, ...]) -> Outgoing:
         """Record the request and make its mail (runs in the mailer's thread)."""
         with store() as db, db.transaction():
+            db.purge_unconfirmed(datetime.now(UTC) - config.links.signer.confirm_max_age)
             subscriber = db.request_subscription(address, name, choices, "web")
         sender = config.mail.sender
         if subscriber.state is State.PENDING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -189,3 +189,18 @@ def test_the_vocabulary_comes_from_the_feed_channel() -> None:
     older = body.replace(b"<itc:categories>", b"<x>").replace(b"</itc:categories>", b"</x>")
     older = older.replace(b"<itc:audiences>", b"<y>").replace(b"</itc:audiences>", b"</y>")
     assert read_vocabulary(older) is None
+
+
+def test_requests_never_confirmed_are_erased_after_the_link_expired(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.db") as store:
+        store.request_subscription("ny@x.se", "Ny", (), "web")
+        store.upsert_subscriber(make_subscriber("gammal@x.se"), reactivate=True)
+        old = store.subscriber("gammal@x.se")
+        assert old is not None
+        store.unsubscribe(old.id, "web")
+        store.request_subscription("gammal@x.se", "", (), "web")  # asks again, never confirms
+        later = datetime.now(UTC) + timedelta(hours=1)
+        assert store.purge_unconfirmed(datetime.now(UTC) - timedelta(hours=1)) == 0
+        assert store.purge_unconfirmed(later) == 1
+        assert store.subscriber("ny@x.se") is None
+        assert store.subscriber("gammal@x.se") is not None  # consented once: history kept
