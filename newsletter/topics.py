@@ -154,6 +154,16 @@ class Choice:
         return make_choice([*(self.categories or ()), *as_category],
                            [*(self.audiences or ()), *as_audience])
 
+    def possible(self, vocabulary: Vocabulary) -> bool:
+        """False when the choice names only categories or audiences the feed does not use
+        (half of each migrated old topic is such a choice): not worth showing."""
+        categories = {topic_key(c) for c in vocabulary.categories}
+        audiences = {topic_key(a) for a in vocabulary.audiences}
+        return not (
+            (self.categories and not any(topic_key(c) in categories for c in self.categories))
+            or (self.audiences and not any(topic_key(a) in audiences for a in self.audiences))
+        )
+
     def describe(self) -> str:
         """In Swedish, for pages and exports: "Driftstörning för skola"."""
         if self.audiences == ():

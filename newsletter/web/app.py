@@ -239,8 +239,11 @@ def create_app(config: ServiceConfig, transport: Callable[[], Transport]) -> Fla
 
     def manage_view(found: StoredSubscriber, notice: str | None, status: int = 200) -> Response:
         single = found.choices[0] if len(found.choices) == 1 else None
+        vocab = vocabulary()
+        shown = [c for c in found.choices if not vocab.categories or c.possible(vocab)]
         return page(
-            "manage.html", status, subscriber=found, vocabulary=vocabulary(), notice=notice,
+            "manage.html", status, subscriber=found, vocabulary=vocab, notice=notice,
+            shown_choices=shown,
             checked={topic_key(n) for n in (*(single.categories or ()),
                                             *(single.audiences or ()))} if single else set(),
             several=len(found.choices) > 1,

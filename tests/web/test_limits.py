@@ -12,7 +12,9 @@ from flask import Flask
 from newsletter.digest import MailSettings
 from newsletter.links import Links
 from newsletter.store import Store
-from newsletter.tokens import Signer
+from newsletter.subscribers import make_subscriber
+from newsletter.tokens import Purpose, Signer
+from newsletter.topics import Vocabulary, legacy_choices
 from newsletter.transports.outbox import OutboxTransport
 from newsletter.web.app import ServiceConfig, create_app
 from newsletter.web.ratelimit import RateLimiter
@@ -81,3 +83,19 @@ def test_rate_limiter_window_slides() -> None:
     assert [limiter.allow("a"), limiter.allow("a"), limiter.allow("a")] == [True, True, False]
     now[0] = 10.5
     assert limiter.allow("a") is True
+
+
+def test_a_migrated_subscriber_sees_their_choices_in_words(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    with Store(tmp_path / "db.sqlite") as store:
+        store.save_vocabulary(Vocabulary(("Säkerhet", "Tips"), ("alla", "skola"), "alla"))
+        store.upsert_subscriber(make_subscriber("p@exempelkommun.se"), reactivate=True)
+        found = store.subscriber("p@exempelkommun.se")
+        assert found is not None
+        store.set_choices(found.id, legacy_choices(["skola", "Säkerhet"]), "test")
+    link = Links("https://nyhetsbrev.exempelkommun.se/", Signer("hemligt", "lista")).link(
+        Purpose.MANAGE, found.id, found.token_key)
+    page = app.test_client().get(link.removeprefix("https://nyhetsbrev.exempelkommun.se"))
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Du får i dag: Säkerhet; alla nyheter för skola; alla nyheter till alla." in text
