@@ -13,7 +13,7 @@ import json
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +23,7 @@ from typing import Any
 
 from newsletter.errors import StateError
 from newsletter.feed import Entry
+from newsletter.notices import Kind, Notice, PostState
 from newsletter.subscribers import Subscriber, address_key
 from newsletter.topics import (
     Choice,
@@ -34,7 +35,7 @@ from newsletter.topics import (
     wanted,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 PAGE_SIZE = 500
 DEFAULT_RETRY_PERIOD = timedelta(days=3)
 # As mail servers retry: soon at first, then less often (Postfix: 5 minutes up to ~67).
@@ -119,6 +120,31 @@ _SCHEMA_3 = """
 ALTER TABLE deliveries ADD COLUMN next_attempt_at TEXT;
 ALTER TABLE deliveries ADD COLUMN deferred_since TEXT;
 """
+
+# Version 4: reminders and change notices (issue 9).  ``told`` is what each subscriber was last
+# sent of each post (status, window and action, as newsletter.notices.PostState), written in the
+# transaction that marks the delivery sent: a change is told only to those who were sent the
+# post, and says what differs from what they were sent.  ``notices`` records each reminder,
+# "soon" and change once, in the edition that carries it (its deliveries send it).
+_SCHEMA_4 = """
+CREATE TABLE told (
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
+    entry_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    delivery_id INTEGER NOT NULL REFERENCES deliveries(id),
+    PRIMARY KEY (subscriber_id, entry_id)
+) WITHOUT ROWID;
+CREATE INDEX told_entry ON told(entry_id);
+CREATE TABLE notices (
+    id INTEGER PRIMARY KEY,
+    edition_id INTEGER NOT NULL REFERENCES editions(id),
+    entry_id TEXT NOT NULL REFERENCES entries(id),
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL
+);
+CREATE INDEX notices_edition ON notices(edition_id);
+CREATE INDEX notices_entry ON notices(entry_id, kind, key);
+"""
 _OPEN = "('pending', 'deferred', 'unknown')"
 
 
@@ -183,6 +209,9 @@ class Edition:
     id: int
     created_at: datetime
     entries: tuple[Entry, ...]
+    notices: tuple[Notice, ...] = ()
+    noticed: tuple[Entry, ...] = ()
+    """The posts the notices are about, as last read from the feed."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +331,9 @@ class Store:
                 self._migrate_topics()
             if version < 3:
                 self._script(_SCHEMA_3)
+            if version < 4:
+                self._script(_SCHEMA_4)
+                self._migrate_told()
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _script(self, script: str) -> None:
@@ -322,6 +354,36 @@ class Store:
             if topics:
                 self._audit(subscriber_id, "migrated", "schema 2",
                             {"topics": topics, "choices": [c.describe() for c in choices]})
+
+    def _migrate_told(self) -> None:
+        """What was sent before version 3, as far as it can be known.
+
+        A sent delivery carried the posts of its edition that the subscriber wanted; their
+        topics then are not kept, so today's decide (the same unless they changed topics).
+        """
+        vocabulary = self.vocabulary()
+        wants: dict[str, Wanted] = {}
+        editions = self.db.execute(
+            "SELECT DISTINCT edition_id FROM deliveries WHERE status = 'sent' ORDER BY edition_id"
+        ).fetchall()
+        for (edition_id,) in editions:
+            entries = [
+                Entry.from_json(json.loads(data)) for (data,) in self.db.execute(
+                    "SELECT data FROM entries WHERE edition_id = ?", (edition_id,))
+            ]
+            rows = self.db.execute(
+                "SELECT d.id, d.subscriber_id, s.choices FROM deliveries AS d"
+                " JOIN subscribers AS s ON s.id = d.subscriber_id"
+                " WHERE d.edition_id = ? AND d.status = 'sent'", (edition_id,)
+            ).fetchall()
+            for delivery_id, subscriber_id, choices in rows:
+                if choices not in wants:
+                    wants[choices] = wanted(choices, vocabulary)
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO told VALUES (?, ?, ?, ?)",
+                    ((subscriber_id, e.id, PostState.of(e).to_json(), delivery_id)
+                     for e in entries if wants[choices](e)),
+                )
 
     # Audit
 
@@ -634,6 +696,7 @@ class Store:
         self.db.execute("PRAGMA secure_delete = ON")
         try:
             with self.transaction():
+                self.db.execute("DELETE FROM told WHERE subscriber_id = ?", (found.id,))
                 self.db.execute("DELETE FROM deliveries WHERE subscriber_id = ?", (found.id,))
                 self.db.execute("DELETE FROM audit WHERE subscriber_id = ?", (found.id,))
                 self.db.execute("DELETE FROM subscribers WHERE id = ?", (found.id,))
@@ -692,6 +755,69 @@ class Store:
             ),
         )
 
+    def _by_id(
+        self, sql: str, ids: Iterable[str], params: tuple[Any, ...] = ()
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` (``{marks}`` in its IN list, after ``params``) for ids, by pages."""
+        wanted_ids = list(ids)
+        for start in range(0, len(wanted_ids), PAGE_SIZE):
+            chunk = wanted_ids[start : start + PAGE_SIZE]
+            yield from self.db.execute(
+                sql.format(marks=",".join("?" * len(chunk))), (*params, *chunk)
+            )
+
+    def known_states(self, ids: Iterable[str]) -> dict[str, PostState]:
+        """Status, window and action of each of these posts as last read from the feed."""
+        return {
+            entry_id: PostState.of(Entry.from_json(json.loads(data)))
+            for entry_id, data in self._by_id(
+                "SELECT id, data FROM entries WHERE id IN ({marks})", ids)
+        }
+
+    def given_notices(self, ids: Iterable[str]) -> set[tuple[str, Kind, str]]:
+        """The notices already recorded for these posts, as (entry id, kind, key)."""
+        return {
+            (entry_id, Kind(kind), key)
+            for entry_id, kind, key in self._by_id(
+                "SELECT entry_id, kind, key FROM notices WHERE entry_id IN ({marks})", ids)
+        }
+
+    def update_entries(self, entries: Iterable[Entry]) -> None:
+        """Keep these posts as the feed shows them now (after a change of their state)."""
+        self.db.executemany(
+            "UPDATE entries SET data = ? WHERE id = ?",
+            ((json.dumps(e.to_json(), ensure_ascii=False), e.id) for e in entries),
+        )
+
+    def add_notices(self, edition_id: int, notices: Iterable[Notice]) -> None:
+        """Record reminders, "soon" and changes as carried by an edition; inside a transaction."""
+        self.db.executemany(
+            "INSERT INTO notices (edition_id, entry_id, kind, key) VALUES (?, ?, ?, ?)",
+            ((edition_id, n.entry_id, n.kind.value, n.key) for n in notices),
+        )
+
+    def told_states(self, subscriber_id: int, ids: Iterable[str]) -> dict[str, PostState]:
+        """What this subscriber was last sent of each of these posts (absent: never sent)."""
+        return {
+            entry_id: PostState.from_json(state)
+            for entry_id, state in self._by_id(
+                "SELECT entry_id, state FROM told WHERE subscriber_id = ?"
+                " AND entry_id IN ({marks})", ids, (subscriber_id,))
+        }
+
+    def record_told(self, delivery: Delivery, entries: Iterable[Entry]) -> None:
+        """Remember the state of each post a sent delivery carried.
+
+        Call in the transaction that marks the delivery sent, so that both or neither are kept.
+        """
+        self.db.executemany(
+            "INSERT INTO told (subscriber_id, entry_id, state, delivery_id) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (subscriber_id, entry_id) DO UPDATE"
+            " SET state = excluded.state, delivery_id = excluded.delivery_id",
+            ((delivery.subscriber_id, e.id, PostState.of(e).to_json(), delivery.id)
+             for e in entries),
+        )
+
     # Editions and deliveries
 
     def create_edition(self, source: str, created_at: datetime) -> int:
@@ -703,12 +829,41 @@ class Store:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    def plan_deliveries(self, edition_id: int, entries: list[Entry]) -> int:
-        """One pending delivery per active subscriber who wants at least one of the entries.
+    def plan_deliveries(
+        self,
+        edition_id: int,
+        entries: list[Entry],
+        notices: Iterable[Notice] = (),
+        current: Mapping[str, Entry] | None = None,
+    ) -> int:
+        """One pending delivery per active subscriber with something in the edition for them.
 
-        Subscribers are streamed from the database, never all held in memory.
+        That is a post they want among the new ``entries`` or the reminders and "soon" notices,
+        or a changed post they want and were sent in another state.  ``current`` holds each
+        noticed post as the feed shows it now.  Subscribers are streamed from the database,
+        never all held in memory.
         """
+        current = current or {}
+        everyone: list[Entry] = list(entries)
+        changed: dict[str, Entry] = {}
+        for notice in notices:
+            entry = current.get(notice.entry_id)
+            if entry is None:
+                continue
+            if notice.kind is Kind.CHANGED:
+                changed[entry.id] = entry
+            else:
+                everyone.append(entry)
+        # Who was sent a changed post in another state; few, however many subscribers there are.
+        got: dict[int, list[Entry]] = {}
+        for subscriber_id, entry_id, state in self._by_id(
+            "SELECT subscriber_id, entry_id, state FROM told WHERE entry_id IN ({marks})", changed
+        ):
+            entry = changed[entry_id]
+            if PostState.from_json(state) != PostState.of(entry):
+                got.setdefault(subscriber_id, []).append(entry)
         decided: dict[str, bool] = {}  # choices are few however many subscribers hold them
+        wants: dict[str, Wanted] = {}
         vocabulary = self.vocabulary()
 
         def planned() -> Iterator[tuple[int, int, str]]:
@@ -716,9 +871,11 @@ class Store:
             rows = self.db.execute("SELECT id, choices FROM subscribers WHERE active = 1")
             for subscriber_id, choices in rows:
                 if choices not in decided:
-                    want = wanted(choices, vocabulary)
-                    decided[choices] = any(want(e) for e in entries)
-                if decided[choices]:
+                    wants[choices] = want = wanted(choices, vocabulary)
+                    decided[choices] = any(want(e) for e in everyone)
+                if decided[choices] or any(
+                    wants[choices](e) for e in got.get(subscriber_id, ())
+                ):
                     yield edition_id, subscriber_id, now
 
         before = self.db.total_changes
@@ -743,7 +900,21 @@ class Store:
                 (edition_id,),
             )
         )
-        return Edition(edition_id, datetime.fromisoformat(row[0]), entries)
+        notices = tuple(
+            Notice(entry_id, Kind(kind), key)
+            for entry_id, kind, key in self.db.execute(
+                "SELECT entry_id, kind, key FROM notices WHERE edition_id = ? ORDER BY id",
+                (edition_id,),
+            )
+        )
+        noticed = tuple(
+            Entry.from_json(json.loads(data))
+            for (data,) in self._by_id(
+                "SELECT data FROM entries WHERE id IN ({marks}) ORDER BY id",
+                dict.fromkeys(n.entry_id for n in notices),
+            )
+        )
+        return Edition(edition_id, datetime.fromisoformat(row[0]), entries, notices, noticed)
 
     def count_open(self, now: datetime | None = None) -> int:
         """Deliveries that a delivery pass at ``now`` will try."""
