@@ -11,7 +11,7 @@ import email.policy
 import email.utils
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from email.header import Header
 from email.headerregistry import Address
@@ -25,6 +25,7 @@ from markupsafe import escape
 from newsletter.feed import Entry
 from newsletter.headers import header_safe, unsubscribe_token
 from newsletter.links import Links
+from newsletter.notices import Selected
 from newsletter.tokens import Purpose
 from newsletter.topics import Vocabulary
 from swedish.dates import STOCKHOLM, format_date, format_window
@@ -46,6 +47,8 @@ class Item:
     date_text: str
     window_text: str = ""
     action_text: str = ""
+    changes: tuple[str, ...] = ()
+    """For "Ändrat": what changed since the subscriber was last sent the post."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,11 @@ class Section:
     name: str
     items: tuple[Item, ...]
     kind: str = "category"
-    """What groups the posts: the templates draw every kind alike."""
+    """What groups the posts: the templates draw every kind alike.
+
+    Besides categories of news: ``changed`` ("Ändrat"), ``reminder`` ("Påminnelse") and
+    ``soon`` ("Snart"), posts sent before that come back (newsletter.notices).
+    """
 
 
 @dataclass(frozen=True)
@@ -87,11 +94,22 @@ class Digest:
         """Posts the subscriber has news of, shown or not."""
         return len(self.items) + self.more
 
+    def _count(self, *kinds: str) -> int:
+        return sum(len(s.items) for s in self.sections if s.kind in kinds)
+
+    @property
+    def counts(self) -> str:
+        """E.g. "3 nyheter", "1 påminnelse", "2 nyheter, 1 ändring"."""
+        parts = [(self.total, "nyhet", "nyheter"),
+                 (self._count("reminder", "soon"), "påminnelse", "påminnelser"),
+                 (self._count("changed"), "ändring", "ändringar")]
+        shown = [f"{n} {one if n == 1 else many}" for n, one, many in parts if n]
+        return ", ".join(shown) or "0 nyheter"
+
     @property
     def subject(self) -> str:
         """E.g. "Nytt från IT: 3 nyheter, vecka 48"."""
-        noun = "nyhet" if self.total == 1 else "nyheter"
-        return f"{LIST_NAME}: {self.total} {noun}, vecka {self.week}"
+        return f"{LIST_NAME}: {self.counts}, vecka {self.week}"
 
 
 @dataclass(frozen=True)
@@ -191,6 +209,7 @@ def build_digest(
     *,
     max_posts: int | None = None,
     more_url: str | None = None,
+    notices: Selected | None = None,
 ) -> Digest:
     """Lay out the digest: each post once, under its first category, newest first.
 
@@ -198,7 +217,9 @@ def build_digest(
     that ask the reader to act or that announce an outage still ahead at ``when`` are
     summarised at the top as links down to them; a passed deadline, an ended or cancelled
     window is news, not a call to act.  With ``max_posts`` the digest keeps those posts first,
-    then the newest, and counts the rest in ``more``.
+    then the newest, and counts the rest in ``more``.  ``notices`` brings back posts sent
+    before, in sections above the news: changed ("Ändrat"), deadline near ("Påminnelse"),
+    window soon ("Snart").
     """
     vocabulary = vocabulary or Vocabulary()
     today = when.astimezone(STOCKHOLM).date()
@@ -218,8 +239,22 @@ def build_digest(
         by_category.setdefault(name, []).append(entry)
     sections: list[Section] = []
     items: list[Item] = []
+    notices = notices or Selected()
+    anchors = 0
+    for name, kind, changes, entries_back in (
+        ("Ändrat", "changed", [c.lines for c in notices.changes],
+         [c.entry for c in notices.changes]),
+        ("Påminnelse", "reminder", [()] * len(notices.reminders), list(notices.reminders)),
+        ("Snart", "soon", [()] * len(notices.soon), list(notices.soon)),
+    ):
+        if entries_back:
+            back = []
+            for lines, entry in zip(changes, entries_back, strict=True):
+                anchors += 1
+                back.append(replace(_item(entry, f"post-{anchors}"), changes=lines))
+            sections.append(Section(name, tuple(back), kind))
     for name in sorted(by_category, key=_category_rank(vocabulary.categories)):
-        section = tuple(_item(e, f"post-{len(items) + n + 1}")
+        section = tuple(_item(e, f"post-{anchors + len(items) + n + 1}")
                         for n, e in enumerate(by_category[name]))
         items.extend(section)
         sections.append(Section(name, section))
