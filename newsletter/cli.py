@@ -276,6 +276,26 @@ def _since(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=STOCKHOLM)
 
 
+def _now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime:
+    """The ``--now`` option: a time in ISO 8601, Swedish time unless it has an offset."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a time such as 2026-12-07T08:00 or 2026-12-07T08:00+01:00"
+        ) from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=STOCKHOLM)
+
+
+_NOW = click.option(
+    "--now", callback=_now, metavar="TIME",
+    help="Act as if it were TIME (ISO 8601, Swedish time unless an offset is given): which "
+    "reminders are due, which posts the first run sends, the week of the digest.  For tests "
+    "and for trying what a later run does; default: the clock.")
+
+
 @cli.command()
 @click.option("--feed", "source", required=True, help="Feed URL (http/https) or file.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
@@ -283,9 +303,10 @@ def _since(value: datetime | None) -> datetime | None:
 @click.option("--outbox", type=click.Path(file_okay=False), default="outbox", show_default=True,
               help="Folder for .eml files when SMTP_HOST is not set.")
 @click.option("--from", "sender", envvar="NEWSLETTER_FROM", help="From address of the digests.")
+@_NOW
 @click.pass_context
 def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
-         sender: str | None) -> None:
+         sender: str | None, now: datetime) -> None:
     """Fetch the feed and send one digest of the new posts to each subscriber who wants them.
 
     Mail goes over SMTP when SMTP_HOST is set, else into the outbox folder.  Safe to run any
@@ -300,8 +321,9 @@ def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
     with run_lock(db), _store(ctx) as store:
         settings = _mail_settings(store, config)
         try:
-            plan = update_from_feed(store, source, since=_since(since),
-                                    timeout=config.http_timeout)
+            plan = update_from_feed(store, source, since=_since(since), now=now,
+                                    timeout=config.http_timeout,
+                                    reminder_horizon=timedelta(days=config.reminder_days))
         except FeedError as exc:
             feed_error, plan = exc, Plan()
         if plan.not_modified:

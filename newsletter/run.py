@@ -20,8 +20,16 @@ from newsletter.digest import (
 )
 from newsletter.feed import Entry, read_feed
 from newsletter.fetch import fetch
+from newsletter.notices import (
+    CANCELLED,
+    DEFAULT_HORIZON_DAYS,
+    Kind,
+    Selected,
+    due_notices,
+    select_notices,
+)
 from newsletter.store import DEFAULT_RETRY_PERIOD, Delivery, Edition, Status, Store
-from newsletter.topics import Vocabulary, Wanted, learn_vocabulary, relevant
+from newsletter.topics import Vocabulary, learn_vocabulary, relevant
 from newsletter.transports import Outcome, Pending, Result, Transport
 
 log = logging.getLogger(__name__)
@@ -44,6 +52,7 @@ class Plan:
     old_posts: int = 0
     edition_id: int | None = None
     deliveries: int = 0
+    notices: int = 0
 
 
 @dataclass
@@ -84,11 +93,14 @@ def update_from_feed(
     since: datetime | None = None,
     now: datetime | None = None,
     timeout: float = 30.0,
+    reminder_horizon: timedelta = timedelta(days=DEFAULT_HORIZON_DAYS),
 ) -> Plan:
     """Fetch and parse the feed, and record the new edition with its pending deliveries.
 
-    Everything is written in one transaction, after a successful fetch and parse: a failure
-    never changes what is seen.  The first run sends only the last seven days unless ``since``
+    The edition holds the new posts and the notices that fell due (reminders and "soon" within
+    ``reminder_horizon`` of ``now``, changes of posts seen before).  Everything is written in
+    one transaction, after a successful fetch and parse: a failure never changes what is seen
+    or what was reminded of.  The first run sends only the last seven days unless ``since``
     says otherwise, and marks older posts seen.
     """
     now = now or datetime.now(UTC)
@@ -107,17 +119,39 @@ def update_from_feed(
         if cutoff is None and not store.has_seen_anything():
             cutoff = now - FIRST_RUN_WINDOW
         fresh, stale = split_new(entries, store.seen_ids(e.id for e in entries), cutoff)
+        current: dict[str, Entry] = {}
+        for entry in entries:
+            current.setdefault(entry.id, entry)  # the first of an id listed twice, as above
+        vocabulary = store.vocabulary()
+        notices = due_notices(current.values(), store.known_states(current),
+                              store.given_notices(current), now, reminder_horizon,
+                              _cancelled(vocabulary))
         store.mark_seen(stale, None)
+        store.update_entries(current[n.entry_id] for n in notices if n.kind is Kind.CHANGED)
         edition_id = None
         deliveries = 0
-        if fresh:
+        if fresh or notices:
             edition_id = store.create_edition(source, now)
             store.mark_seen(fresh, edition_id)
-            deliveries = store.plan_deliveries(edition_id, fresh)
+            store.add_notices(edition_id, notices)
+            deliveries = store.plan_deliveries(edition_id, fresh, notices, current)
         store.save_validators(source, fetched.validators)
-    log.info("%d new posts, %d old ones marked seen, %d deliveries planned",
-             len(fresh), len(stale), deliveries)
-    return Plan(False, len(fresh), len(stale), edition_id, deliveries)
+    log.info("%d new posts, %d old ones marked seen, %d reminders and changes, "
+             "%d deliveries planned", len(fresh), len(stale), len(notices), deliveries)
+    return Plan(False, len(fresh), len(stale), edition_id, deliveries, len(notices))
+
+
+def _cancelled(vocabulary: Vocabulary | None) -> str:
+    """The status the feed uses for a cancelled post."""
+    return vocabulary.cancelled if vocabulary and vocabulary.cancelled else CANCELLED
+
+
+@dataclass(frozen=True)
+class Composed:
+    """One delivery's message, and the posts whose state it tells the subscriber."""
+
+    message: bytes
+    told: tuple[Entry, ...]
 
 
 @dataclass
@@ -128,42 +162,58 @@ class Composer:
     settings: MailSettings
     vocabulary: Vocabulary | None = None
     _editions: dict[int, Edition] = field(default_factory=dict)
-    _templates: dict[tuple[int, Wanted, bool], MessageTemplate | None] = field(
-        default_factory=dict
-    )
+    _templates: dict[tuple[object, ...], MessageTemplate] = field(default_factory=dict)
 
-    def template(self, delivery: Delivery) -> MessageTemplate | None:
-        """The message template for the delivery's posts, None when none of them is wanted.
+    def edition(self, edition_id: int) -> Edition:
+        """An edition, read once per run."""
+        edition = self._editions.get(edition_id)
+        if edition is None:
+            edition = self.store.edition(edition_id)
+            self._editions[edition_id] = edition
+        return edition
 
-        Rendering, CSS inlining and MIME structure are done once per edition and topic set.
+    def notices(self, delivery: Delivery, edition: Edition, news: list[Entry]) -> Selected:
+        """The edition's reminders and changes for this subscriber, by what they were sent."""
+        if not edition.notices:
+            return Selected()
+        changed = [n.entry_id for n in edition.notices if n.kind is Kind.CHANGED]
+        told = self.store.told_states(delivery.subscriber_id, changed) if changed else {}
+        return select_notices(edition.notices, {e.id: e for e in edition.noticed}, told,
+                              {e.id for e in news}, delivery.wanted, _cancelled(self.vocabulary))
+
+    def compose(self, delivery: Delivery, now: datetime) -> Composed | None:
+        """The message for one delivery, ready for SMTP, or None if nothing in it is for them.
+
+        Rendering, CSS inlining and MIME structure are done once per edition, topic set and
+        set of notices, however many subscribers share them.
         """
-        key = (delivery.edition_id, delivery.wanted, bool(delivery.name))
-        if key not in self._templates:
-            edition = self._editions.get(delivery.edition_id)
-            if edition is None:
-                edition = self.store.edition(delivery.edition_id)
-                self._editions[delivery.edition_id] = edition
-            entries = relevant(edition.entries, delivery.wanted)
-            template = None
-            if entries:
-                digest = build_digest(entries, edition.created_at, self.vocabulary,
-                                      max_posts=self.settings.max_posts,
-                                      more_url=self.settings.news_url)
-                rendered = render_shared(digest, self.settings, with_name=bool(delivery.name))
-                template = MessageTemplate(rendered, self.settings)
+        edition = self.edition(delivery.edition_id)
+        news = relevant(edition.entries, delivery.wanted)
+        selected = self.notices(delivery, edition, news)
+        if not news and not selected:
+            return None
+        key = (delivery.edition_id, delivery.wanted, bool(delivery.name),
+               tuple((c.entry.id, c.lines) for c in selected.changes),
+               tuple(e.id for e in selected.reminders), tuple(e.id for e in selected.soon))
+        template = self._templates.get(key)
+        if template is None:
+            digest = build_digest(news, edition.created_at, self.vocabulary,
+                                  max_posts=self.settings.max_posts,
+                                  more_url=self.settings.news_url, notices=selected)
+            rendered = render_shared(digest, self.settings, with_name=bool(delivery.name))
+            template = MessageTemplate(rendered, self.settings)
             if len(self._templates) >= 1024:  # topic combinations are few; bound them anyway
                 self._templates.pop(next(iter(self._templates)))
             self._templates[key] = template
-        return self._templates[key]
+        recipient = Recipient(delivery.subscriber_id, delivery.email, delivery.name,
+                              delivery.token_key)
+        return Composed(template.message(recipient, delivery.edition_id, now),
+                        (*news, *selected.told()))
 
     def message(self, delivery: Delivery, now: datetime) -> bytes | None:
         """The message for one delivery as bytes ready for SMTP, or None if there is nothing."""
-        template = self.template(delivery)
-        if template is None:
-            return None
-        recipient = Recipient(delivery.subscriber_id, delivery.email, delivery.name,
-                              delivery.token_key)
-        return template.message(recipient, delivery.edition_id, now)
+        composed = self.compose(delivery, now)
+        return None if composed is None else composed.message
 
 
 def delivery_key(delivery: Delivery) -> str:
@@ -195,40 +245,47 @@ def deliver(
         if on_each is not None:
             on_each(status)
 
-    def record(delivery: Delivery, result: Result) -> None:
+    def record(delivery: Delivery, result: Result, told: tuple[Entry, ...]) -> None:
         if result.outcome is not Outcome.SENT:
             log.warning("%s to %s: %s", result.outcome, delivery.email, result.detail)
-        detail = "" if result.outcome is Outcome.SENT else result.detail
-        count(store.mark(delivery, _STATUS[result.outcome], detail, retry_period=retry_period))
+            count(store.mark(delivery, _STATUS[result.outcome], result.detail,
+                             retry_period=retry_period))
+            return
+        # Sent, and what it told the subscriber, are kept together or not at all: a change
+        # notice later depends on exactly what this message said.
+        with store.transaction():
+            status = store.mark(delivery, Status.SENT, retry_period=retry_period)
+            store.record_told(delivery, told)
+        count(status)
 
-    in_flight: tuple[Delivery, Pending] | None = None
+    in_flight: tuple[Delivery, Pending, tuple[Entry, ...]] | None = None
     try:
         for delivery in store.open_deliveries():
-            message: bytes | None = None
+            composed: Composed | None = None
             problem = ""
             if delivery.active:
                 try:
-                    message = composer.message(delivery, datetime.now(UTC))
+                    composed = composer.compose(delivery, datetime.now(UTC))
                 except Exception as exc:  # whatever breaks the build fails this delivery only
                     problem = f"cannot build the message: {type(exc).__name__}: {exc}"
                     log.warning("%s: %s", delivery.email, problem)
                     log.debug("building the message for %s", delivery.email, exc_info=True)
             if in_flight is not None:
                 previous, in_flight = in_flight, None
-                record(previous[0], previous[1]())
+                record(previous[0], previous[1](), previous[2])
             if problem:
                 count(store.mark(delivery, Status.FAILED, problem))
                 continue
-            if message is None:
+            if composed is None:
                 count(store.mark(delivery, Status.CANCELLED))
                 continue
             pending = transport.begin(
-                envelope_from, delivery.email, message, delivery_key(delivery)
+                envelope_from, delivery.email, composed.message, delivery_key(delivery)
             )
-            in_flight = (delivery, pending)
+            in_flight = (delivery, pending, composed.told)
     finally:
         # Reached on success and on any error alike: an accepted message is never left
         # unrecorded, so no later run can send it again.
         if in_flight is not None:
-            record(in_flight[0], in_flight[1]())
+            record(in_flight[0], in_flight[1](), in_flight[2])
     return tally

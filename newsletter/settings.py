@@ -31,6 +31,7 @@ DEFAULT_HTTP_TIMEOUT = 30.0
 MAX_HTTP_TIMEOUT = 3600.0
 DEFAULT_MAX_POSTS = 30
 DEFAULT_RETRY_PERIOD = timedelta(days=3)
+DEFAULT_REMINDER_DAYS = 7
 MIN_SECRET_LENGTH = 16
 
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
@@ -71,6 +72,8 @@ class Settings:
     """Reverse proxies in front of ``newsletter serve`` whose X-Forwarded-* are trusted."""
     site_url: str | None = None
     """The intranet, linked from the service's pages (``SITE_URL``)."""
+    reminder_days: int = DEFAULT_REMINDER_DAYS
+    """Days before a deadline ("Påminnelse") or a window ("Snart") a post comes back; 0: never."""
 
 
 class _Reader:
@@ -252,6 +255,8 @@ def load(env: Mapping[str, str], *, sender: str | None = None) -> Settings:
         proxy_hops=read.integer("NEWSLETTER_PROXY_HOPS", 0, 0, 5,
                                 "reverse proxies in front of newsletter serve"),
         site_url=read.http_url("SITE_URL"),
+        reminder_days=read.integer("NEWSLETTER_REMINDER_DAYS", DEFAULT_REMINDER_DAYS, 0, 60,
+                                   "days before a deadline or window; 0 turns reminders off"),
     )
     if read.problems:
         raise ConfigError("\n".join(read.problems))
