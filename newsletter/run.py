@@ -24,6 +24,7 @@ from newsletter.notices import (
     CANCELLED,
     DEFAULT_HORIZON_DAYS,
     Kind,
+    PostState,
     Selected,
     due_notices,
     select_notices,
@@ -106,7 +107,7 @@ def update_from_feed(
     now = now or datetime.now(UTC)
     fetched = fetch(source, store.validators(source), timeout=timeout)
     if fetched.not_modified:
-        return Plan(not_modified=True)
+        return _reminders_only(store, source, now, reminder_horizon)
     document = read_feed(fetched.body, fetched.url)
     entries = document.entries
     with store.transaction():
@@ -122,12 +123,16 @@ def update_from_feed(
         current: dict[str, Entry] = {}
         for entry in entries:
             current.setdefault(entry.id, entry)  # the first of an id listed twice, as above
-        vocabulary = store.vocabulary()
-        notices = due_notices(current.values(), store.known_states(current),
+        known = store.known_entries(current)
+        notices = due_notices(current.values(),
+                              {i: PostState.of(e) for i, e in known.items()},
                               store.given_notices(current), now, reminder_horizon,
-                              _cancelled(vocabulary))
+                              _cancelled(store.vocabulary()))
         store.mark_seen(stale, None)
-        store.update_entries(current[n.entry_id] for n in notices if n.kind is Kind.CHANGED)
+        store.update_entries(
+            e for i, e in current.items() if i in known and e.to_json() != known[i].to_json()
+        )
+        store.save_listed(source, current)
         edition_id = None
         deliveries = 0
         if fresh or notices:
@@ -144,6 +149,25 @@ def update_from_feed(
 def _cancelled(vocabulary: Vocabulary | None) -> str:
     """The status the feed uses for a cancelled post."""
     return vocabulary.cancelled if vocabulary and vocabulary.cancelled else CANCELLED
+
+
+def _reminders_only(store: Store, source: str, now: datetime, horizon: timedelta) -> Plan:
+    """A feed not modified since the last run: nothing new or changed, but deadlines come near.
+
+    The posts are those the feed listed when last read, so a post taken out of the feed is
+    never reminded of.
+    """
+    with store.transaction():
+        listed = {e.id: e for e in store.listed_entries(source)}
+        notices = due_notices(listed.values(), {}, store.given_notices(listed), now, horizon,
+                              _cancelled(store.vocabulary()))
+        if not notices:
+            return Plan(not_modified=True)
+        edition_id = store.create_edition(source, now)
+        store.add_notices(edition_id, notices)
+        deliveries = store.plan_deliveries(edition_id, [], notices, listed)
+    log.info("feed not modified; %d reminders, %d deliveries planned", len(notices), deliveries)
+    return Plan(True, 0, 0, edition_id, deliveries, len(notices))
 
 
 @dataclass(frozen=True)

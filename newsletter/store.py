@@ -766,13 +766,31 @@ class Store:
                 sql.format(marks=",".join("?" * len(chunk))), (*params, *chunk)
             )
 
-    def known_states(self, ids: Iterable[str]) -> dict[str, PostState]:
-        """Status, window and action of each of these posts as last read from the feed."""
+    def known_entries(self, ids: Iterable[str]) -> dict[str, Entry]:
+        """Each of these posts as last read from the feed, if it was seen before."""
         return {
-            entry_id: PostState.of(Entry.from_json(json.loads(data)))
+            entry_id: Entry.from_json(json.loads(data))
             for entry_id, data in self._by_id(
                 "SELECT id, data FROM entries WHERE id IN ({marks})", ids)
         }
+
+    def save_listed(self, source: str, ids: Iterable[str]) -> None:
+        """Remember which posts the feed listed, for the runs its server answers 304."""
+        self.db.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (f"listed {source}", json.dumps(list(ids), ensure_ascii=False)),
+        )
+
+    def listed_entries(self, source: str) -> list[Entry]:
+        """The posts the feed listed when it was last read, as they were then."""
+        row = self.db.execute(
+            "SELECT value FROM meta WHERE key = ?", (f"listed {source}",)
+        ).fetchone()
+        if row is None:
+            return []
+        ids = json.loads(row[0])
+        known = self.known_entries(ids)
+        return [known[i] for i in ids if i in known]
 
     def given_notices(self, ids: Iterable[str]) -> set[tuple[str, Kind, str]]:
         """The notices already recorded for these posts, as (entry id, kind, key)."""
@@ -783,7 +801,7 @@ class Store:
         }
 
     def update_entries(self, entries: Iterable[Entry]) -> None:
-        """Keep these posts as the feed shows them now (after a change of their state)."""
+        """Keep these posts as the feed shows them now (a digest still to send shows this)."""
         self.db.executemany(
             "UPDATE entries SET data = ? WHERE id = ?",
             ((json.dumps(e.to_json(), ensure_ascii=False), e.id) for e in entries),

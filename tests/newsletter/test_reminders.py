@@ -37,8 +37,8 @@ def moved_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build.site
 
 
-def serve_feed(feed_server: FeedServer, site: Path) -> str:
-    feed_server.routes[FEED] = Route((site / "feeds" / "news.rss.xml").read_bytes())
+def serve_feed(feed_server: FeedServer, site: Path, etag: str | None = None) -> str:
+    feed_server.routes[FEED] = Route((site / "feeds" / "news.rss.xml").read_bytes(), etag=etag)
     return feed_server.url(FEED)
 
 
@@ -60,7 +60,8 @@ def send(run: Cli, smtp_server: SmtpServer, url: str, now: str, *extra: str) -> 
 def test_a_reminder_goes_out_once_in_the_week_before_the_deadline(
     run: Cli, smtp_server: SmtpServer, feed_server: FeedServer, built_site: Path
 ) -> None:
-    url = serve_feed(feed_server, built_site)
+    # With an ETag: every run after the first gets 304 Not Modified, as a cron job would.
+    url = serve_feed(feed_server, built_site, etag='"v1"')
     assert run("subscribers", "add", "anna@exempelkommun.se", "--audience", "förvaltning"
                ).exit_code == 0
     # Monday 30 November (week 49): the first run sends the last seven days' posts; the
@@ -97,6 +98,8 @@ def test_a_reminder_goes_out_once_in_the_week_before_the_deadline(
     for now in ("2026-12-08T08:00", "2026-12-10T16:00", "2026-12-14T08:00"):
         send(run, smtp_server, url, now)
     assert len(mail_to(smtp_server, "anna@exempelkommun.se")) == 2
+    # The server answered all but the first with 304 (it does when If-None-Match matches).
+    assert [h.get("If-None-Match") for _, h in feed_server.requests] == [None] + ['"v1"'] * 5
 
 
 def test_moving_a_window_sends_one_change_to_those_who_got_the_post_only(
