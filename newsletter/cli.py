@@ -8,7 +8,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -20,9 +20,10 @@ import click
 from newsletter import settings as settings_module
 from newsletter.digest import MailSettings, Recipient, build_digest, render
 from newsletter.errors import ConfigError, FeedError, NewsletterError, StateError, SubscriberError
-from newsletter.feed import STOCKHOLM, read_feed
+from newsletter.feed import STOCKHOLM, Entry, read_feed
 from newsletter.fetch import fetch
 from newsletter.lock import run_lock
+from newsletter.notices import CANCELLED, PostState, due_notices, select_notices
 from newsletter.run import FIRST_RUN_WINDOW, Plan, deliver, split_new, update_from_feed
 from newsletter.settings import Settings
 from newsletter.store import Status, Store, Validators
@@ -35,7 +36,7 @@ from newsletter.subscribers import (
     read_csv,
 )
 from newsletter.tokens import Purpose, TokenError
-from newsletter.topics import Vocabulary, dump_choices, learn_vocabulary, relevant, wanted
+from newsletter.topics import Vocabulary, dump_choices, learn_vocabulary, wanted
 from newsletter.transports import Transport
 
 UNEXPECTED_EXIT = 1
@@ -354,14 +355,16 @@ def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
               help="HTML file to write; the text part goes beside it as .txt.")
 @click.option("--subscriber", help="Show the digest as this subscriber gets it.")
 @click.option("--from", "sender", envvar="NEWSLETTER_FROM", help="From address of the digests.")
+@_NOW
 @click.pass_context
 def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
-            sender: str | None) -> None:
+            sender: str | None, now: datetime) -> None:
     """Write the next digest to FILE.html (and FILE.txt) without sending or recording anything.
 
-    Shows the posts the next send would include; when there are none, the last 7 days.
+    Shows the posts, reminders and changes the next send would include (changes as the
+    subscriber would get them, else against the feed as last read); when there are none, the
+    last 7 days.
     """
-    now = datetime.now(UTC)
     config = _settings(sender)
     document = read_feed(*_fetch_body(source, config.http_timeout))
     entries = document.entries
@@ -372,20 +375,34 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
         vocabulary = learn_vocabulary(document.channel, entries, store.vocabulary())
         cutoff = None if store.has_seen_anything() else now - FIRST_RUN_WINDOW
         chosen, _ = split_new(entries, store.seen_ids(e.id for e in entries), cutoff)
-        if not chosen:
-            click.echo("nothing new in the feed; showing the last 7 days", err=True)
-            chosen = [e for e in entries if e.published >= now - timedelta(days=7)]
+        current: dict[str, Entry] = {}
+        for entry in entries:
+            current.setdefault(entry.id, entry)
+        known = {i: PostState.of(e) for i, e in store.known_entries(current).items()}
+        cancelled = vocabulary.cancelled or CANCELLED
+        notices = due_notices(current.values(), known, store.given_notices(current), now,
+                              timedelta(days=config.reminder_days), cancelled)
         recipient = Recipient(0, settings.sender.addr_spec, "")
+        wants: Callable[[Entry], bool] = _everything
+        told = known
         if subscriber:
             found = store.subscriber(subscriber)
             if found is None:
                 raise SubscriberError(f"{subscriber} is not a subscriber")
             recipient = Recipient(found.id, found.email, found.name, found.token_key)
-            chosen = relevant(chosen, wanted(dump_choices(found.choices), vocabulary))
-    if not chosen:
+            wants = wanted(dump_choices(found.choices), vocabulary)
+            told = store.told_states(found.id, current)
+        chosen = [e for e in chosen if wants(e)]
+        selected = select_notices(notices, current, told, {e.id for e in chosen}, wants,
+                                  cancelled)
+        if not chosen and not selected:
+            click.echo("nothing new in the feed; showing the last 7 days", err=True)
+            chosen = [e for e in entries
+                      if e.published >= now - timedelta(days=7) and wants(e)]
+    if not chosen and not selected:
         raise NewsletterError("no posts to preview")
     digest = build_digest(chosen, now, vocabulary, max_posts=settings.max_posts,
-                          more_url=settings.news_url)
+                          more_url=settings.news_url, notices=selected)
     text, html = render(digest, recipient, settings)
     html_path = Path(out)
     text_path = html_path.with_suffix(".txt")
@@ -395,7 +412,11 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
         text_path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise NewsletterError(f"cannot write the preview {out}: {exc.strerror or exc}") from exc
-    click.echo(f"wrote {html_path} and {text_path} ({len(chosen)} posts)")
+    click.echo(f"wrote {html_path} and {text_path} ({digest.counts})")
+
+
+def _everything(entry: Entry) -> bool:
+    return True
 
 
 def _fetch_body(source: str, timeout: float) -> tuple[bytes, str]:

@@ -104,7 +104,7 @@ def test_a_reminder_goes_out_once_in_the_week_before_the_deadline(
 
 def test_moving_a_window_sends_one_change_to_those_who_got_the_post_only(
     run: Cli, smtp_server: SmtpServer, feed_server: FeedServer, built_site: Path,
-    moved_site: Path,
+    moved_site: Path, tmp_path: Path,
 ) -> None:
     url = serve_feed(feed_server, built_site)
     assert run("subscribers", "add", "anna@exempelkommun.se", "--audience", "förvaltning"
@@ -117,6 +117,14 @@ def test_moving_a_window_sends_one_change_to_those_who_got_the_post_only(
                ).exit_code == 0
 
     url = serve_feed(feed_server, moved_site)
+    # The preview shows Anna the change, and records nothing.
+    out = tmp_path / "preview.html"
+    preview = run("preview", "--feed", url, "--out", str(out), "--subscriber",
+                  "anna@exempelkommun.se", "--now", "2026-12-01T08:00")
+    assert preview.exit_code == 0, preview.output
+    assert "(1 ändring)" in preview.output
+    assert "  Nytt datum: fredag 18 december 2026 kl. 18.00" in out.with_suffix(".txt").read_text(
+        encoding="utf-8")
     send(run, smtp_server, url, "2026-12-01T08:00")
     [_, change] = mail_to(smtp_server, "anna@exempelkommun.se")
     assert change.message["Subject"] == "Nytt från IT: 1 ändring, vecka 49"
