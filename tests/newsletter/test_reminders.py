@@ -9,6 +9,13 @@ expected texts are written out by hand from its front matter.
 
 from __future__ import annotations
 
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -148,3 +155,67 @@ def test_moving_a_window_sends_one_change_to_those_who_got_the_post_only(
     send(run, smtp_server, url, "2026-12-02T08:00")
     assert len(mail_to(smtp_server, "anna@exempelkommun.se")) == 2
     assert mail_to(smtp_server, "cecilia@exempelkommun.se") == []
+
+
+def _start(run: Cli, feed: Path, smtp: SmtpServer, now: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **smtp.env, "NEWSLETTER_FROM": "it-nyheter@exempelkommun.se"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "--db", str(run.db), "send", "--feed", str(feed),
+         "--now", now],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+@pytest.mark.slow
+def test_reminders_killed_at_any_moment_are_finished_by_the_next_run_never_twice(
+    run: Cli, smtp_server: SmtpServer, feed_file: Path, tmp_path: Path
+) -> None:
+    # conftest's sample feed: "flytt-till-datacenter", action by Friday 4 December 2026,
+    # window from Saturday 5 December 18.00.
+    subscribers = 600
+    csv = tmp_path / "many.csv"
+    csv.write_text("email,name,topics\n" + "".join(
+        f"p{n:05d}@exempelkommun.se,Person {n},\n" for n in range(subscribers)))
+    assert run("subscribers", "import", str(csv)).exit_code == 0
+    sink = smtp_server.sink
+    news = _start(run, feed_file, smtp_server, "2026-11-16T08:00")
+    assert news.wait(timeout=120) == 0
+    assert sink.count() == subscribers
+    kills = 0
+    rng = random.Random(9)
+    for attempt in range(3):
+        process = _start(run, feed_file, smtp_server, "2026-11-30T08:00")
+        if attempt == 0:
+            time.sleep(rng.uniform(0.05, 0.5))  # start-up, planning or sending
+        else:
+            target = sink.count() + rng.randint(30, 200)
+            deadline = time.monotonic() + 30
+            while sink.count() < target and process.poll() is None:
+                assert time.monotonic() < deadline, "the send made no progress"
+                time.sleep(0.005)
+        assert process.poll() is None, "the run ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        kills += 1
+        assert process.wait() == -signal.SIGKILL
+    assert sink.count() < 2 * subscribers, "the kills left nothing undone"
+    for now in ("2026-11-30T09:00", "2026-12-01T08:00", "2026-12-03T08:00"):
+        final = _start(run, feed_file, smtp_server, now)
+        _, err = final.communicate(timeout=120)
+        assert final.returncode == 0, err.decode()
+
+    reminders = sink.messages[subscribers:]
+    assert {m.message["Subject"] for m in reminders} == {"Nytt från IT: 1 påminnelse, vecka 49"}
+    counts: dict[str, int] = {}
+    for message in reminders:
+        for rcpt in message.rcpt_tos:
+            counts[rcpt] = counts.get(rcpt, 0) + 1
+    assert len(counts) == subscribers, "somebody got no reminder"
+    # At most the one message in flight at each kill can arrive twice.
+    assert sum(counts.values()) - subscribers <= kills
+    with sqlite3.connect(run.db) as db:
+        assert db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall() == [
+            ("sent", 2 * subscribers)
+        ]
+        assert db.execute("SELECT kind, count(*) FROM notices GROUP BY kind").fetchall() == [
+            ("reminder", 1), ("soon", 1)
+        ]
