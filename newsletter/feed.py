@@ -285,7 +285,8 @@ def _entry(raw: Any, base: str) -> Entry | None:
     content_html = nh3.clean(content[0].get("value", ""), url_schemes=_BODY_SCHEMES,
                              link_rel="noopener noreferrer") if content else ""
     summary = _text(raw, "summary") or _first_words(html_to_text(content_html))
-    title = clean_text(raw.get("title", "")) or "(utan rubrik)"
+    # feedparser says whether the title is HTML (RSS) or text (Atom type="text").
+    title = _text(raw, "title") or "(utan rubrik)"
     return Entry(
         id=entry_id,
         title=title,

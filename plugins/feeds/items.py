@@ -17,6 +17,8 @@ _URL_ATTRIBUTES = frozenset({
     "href", "src", "poster", "data", "action", "cite", "formaction", "background", "longdesc",
     "usemap", "codebase",
 })
+# Attributes that hold a list of "URL descriptor" candidates (HTML's srcset syntax).
+_SRCSET_ATTRIBUTES = frozenset({"srcset", "imagesrcset"})
 # Permalink anchors, comments (the blog's <!-- more -->) and the first <h1>.
 _PAGE_ONLY = './/a[contains(concat(" ", @class, " "), " headerlink ")] | .//comment() | ./h1[1]'
 
@@ -40,8 +42,40 @@ def absolutize(html: str, base_url: str) -> str:
         for name, value in element.items():
             if name in _URL_ATTRIBUTES:
                 element.set(name, urljoin(base_url, value.strip()))
+            elif name in _SRCSET_ATTRIBUTES:
+                element.set(name, absolute_srcset(value, base_url))
     text = lxml.html.tostring(root, encoding="unicode")
     return text[len("<div>"):-len("</div>")].strip()
+
+
+def absolute_srcset(value: str, base_url: str) -> str:
+    """``a.png 1x, b.png 2x`` with every URL made absolute against ``base_url``.
+
+    Split as HTML's srcset parser does: a URL runs to the next whitespace (trailing commas
+    end the candidate), its descriptors to the next comma outside parentheses, so a URL may
+    hold commas itself.
+    """
+    candidates: list[str] = []
+    position, length = 0, len(value)
+    while True:
+        while position < length and (value[position].isspace() or value[position] == ","):
+            position += 1
+        if position >= length:
+            break
+        start = position
+        while position < length and not value[position].isspace():
+            position += 1
+        url, descriptor = value[start:position], ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            start, depth = position, 0
+            while position < length and (value[position] != "," or depth):
+                depth += {"(": 1, ")": -1 if depth else 0}.get(value[position], 0)
+                position += 1
+            descriptor = value[start:position].strip()
+        candidates.append(f"{urljoin(base_url, url)} {descriptor}".strip())
+    return ", ".join(candidates)
 
 
 def tag_uri(authority: str, key: str) -> str:

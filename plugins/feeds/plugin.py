@@ -182,6 +182,13 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
             everyone=self.config.everyone_audience,
         )
 
+        # A category feed links its category page; audiences have no page of their own.
+        views = getattr(getattr(self.blog, "blog", None), "views", ())
+        category_pages = {view.name: self.site_url + view.file.url
+                          for view in views if isinstance(view, Category)}
+        topic_pages = {self._topic_name(topic): category_pages.get(topic.name)
+                       for topic in self.topics if topic.kind == "category"}
+
         def feed(name: str, label: str, items: Iterable[Item]) -> tuple[str, Feed]:
             return name, Feed(
                 id=feed_tag_uri(self.config.tag_authority, name),
@@ -193,6 +200,7 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
                 items=tuple(items),
                 extension_about=about,
                 vocabulary=vocabulary,
+                page_url=topic_pages.get(name),
             )
 
         selections = [("news", title, published[:limit])]

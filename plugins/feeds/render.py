@@ -93,6 +93,13 @@ class Feed:
     """Where the change metadata is documented (JSON Feed's ``about`` for ``_it_change``)."""
     language: str = "sv"
     vocabulary: Vocabulary | None = None
+    page_url: str | None = None
+    """The page the feed is about (a category's page); the site's home when None."""
+
+    @property
+    def home(self) -> str:
+        """Where the feed's channel link points: its topic page, else the site."""
+        return self.page_url or self.site_url
 
     @property
     def updated(self) -> datetime | None:
@@ -150,7 +157,7 @@ def render_rss(feed: Feed) -> bytes:
     rss = etree.Element("rss", {"version": "2.0"}, nsmap=nsmap)
     channel = _sub(rss, "channel")
     _sub(channel, "title", feed.title)
-    _sub(channel, "link", feed.site_url)
+    _sub(channel, "link", feed.home)
     _sub(channel, "description", feed.description)
     _sub(channel, "language", feed.language)
     _sub(channel, f"{{{ATOM_NS}}}link", href=feed.self_urls["rss"], rel="self",
@@ -161,7 +168,9 @@ def render_rss(feed: Feed) -> bytes:
     for item in feed.items:
         post = item.post
         entry = _sub(channel, "item")
-        _sub(entry, "title", post.title)
+        # Like <description>, readers take an RSS <title> as HTML: 'Tryck <Enter>' must reach
+        # them as text.
+        _sub(entry, "title", html.escape(post.title, quote=False))
         _sub(entry, "link", item.url)
         _sub(entry, "guid", item.id, isPermaLink="false")
         _sub(entry, "pubDate", format_datetime(post.date))
@@ -190,7 +199,7 @@ def render_atom(feed: Feed) -> bytes:
     _sub(root, atom + "subtitle", feed.description, type="text")
     # Atom requires <updated>; an empty feed falls back to a fixed moment, not the clock.
     _sub(root, atom + "updated", _rfc3339(feed.updated or NO_ITEMS_UPDATED))
-    _sub(root, atom + "link", rel="alternate", type="text/html", href=feed.site_url)
+    _sub(root, atom + "link", rel="alternate", type="text/html", href=feed.home)
     _sub(root, atom + "link", rel="self", type=MEDIA_TYPES["atom"], href=feed.self_urls["atom"])
     author = _sub(root, atom + "author")
     _sub(author, atom + "name", feed.author)
@@ -254,7 +263,7 @@ def render_json(feed: Feed) -> bytes:
     document: dict[str, object] = {
         "version": JSON_FEED_VERSION,
         "title": feed.title,
-        "home_page_url": feed.site_url,
+        "home_page_url": feed.home,
         "feed_url": feed.self_urls["json"],
         "description": feed.description,
         "language": feed.language,

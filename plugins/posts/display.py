@@ -9,6 +9,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from swedish.dates import format_date, format_datetime, format_window
+from swedish.dates import format_datetime as swedish_datetime
 
 from .model import Window
 
@@ -46,3 +47,16 @@ def escape_meta(meta: MutableMapping[str, Any]) -> None:
         value = meta.get(name)
         if isinstance(value, str) and not isinstance(value, Markup):
             meta[name] = escape(value)
+
+
+def mark_scheduled(markdown: str, published: datetime) -> str:
+    """A post's Markdown with a "Schemalagd" note under its first heading (preview only)."""
+    note = (f'!!! info "Schemalagd"\n\n    Publiceras {swedish_datetime(published)}. Tills dess '
+            f"syns inlägget bara i förhandsvisningen.\n\n")
+    lines = markdown.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.strip():
+            if line.startswith("# "):
+                return "".join([*lines[: index + 1], "\n", note, *lines[index + 1:]])
+            break
+    return note + markdown

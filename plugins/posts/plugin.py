@@ -22,7 +22,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from . import display
 from .config import PostsConfig
-from .display import escape_meta
+from .display import escape_meta, mark_scheduled
 from .errors import ContentError
 from .frontmatter import load_front_matter, register_minute_timestamps
 from .model import (
@@ -55,6 +55,7 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         self.guides: list[Guide] = []
         self.now = datetime.now().astimezone()
         self._files: Files | None = None
+        self._by_source: dict[str, Post] = {}
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
@@ -104,6 +105,7 @@ class PostsPlugin(BasePlugin[PostsConfig]):
             raise PluginError("Front matter problems:\n" + "\n".join(errors))
 
         self.posts = newest_first(posts)
+        self._by_source = {post.source: post for post in self.posts}
         self.guides = sorted(guides, key=lambda guide: guide.title)
         if not self.serving:
             # Under `mkdocs serve` writers preview drafts and scheduled posts (Material marks
@@ -154,6 +156,11 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
         escape_meta(page.meta)
+        post = self._by_source.get(page.file.src_uri)
+        if self.serving and post is not None and not post.draft and post.date > self.now:
+            # Material marks drafts "Utkast" under `mkdocs serve`; a post waiting for its
+            # date gets a mark too, so writers do not take it for published.
+            return mark_scheduled(markdown, post.date)
         return markdown
 
     def on_page_context(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import urljoin
 
 import lxml.html
 import pytest
+from lxml import etree
 
 from plugins.posts.slugs import slugify
 from tests.conftest import SITE_URL
@@ -77,3 +79,22 @@ def test_other_pages_do_not_link_category_feeds(built_site: Path) -> None:
     for page in (built_site / "index.html", built_site / "news" / "index.html"):
         hrefs = [href for _type, href in alternates(built_site, page)]
         assert not [href for href in hrefs if "/feeds/category/" in href], page
+
+
+@pytest.mark.parametrize(("feed", "page"), [
+    ("category/tips", "news/category/tips/"),
+    ("category/planerad-andring", "news/category/planerad-andring/"),
+    ("audience/skola", ""),  # audiences have no page of their own: the site
+    ("news", ""),
+])
+def test_each_feed_links_the_page_it_is_about(built_site: Path, feed: str, page: str) -> None:
+    expected = SITE_URL + page
+    rss = etree.parse(str(built_site / "feeds" / f"{feed}.rss.xml"))
+    assert rss.findtext("channel/link") == expected
+    atom = etree.parse(str(built_site / "feeds" / f"{feed}.atom.xml"))
+    [alternate] = atom.xpath("/a:feed/a:link[@rel='alternate']/@href",
+                             namespaces={"a": "http://www.w3.org/2005/Atom"})
+    assert alternate == expected
+    document = json.loads((built_site / "feeds" / f"{feed}.json").read_text(encoding="utf-8"))
+    assert document["home_page_url"] == expected
+    assert (built_site / page / "index.html").is_file()

@@ -130,4 +130,11 @@ def test_writers_preview_drafts_and_scheduled_posts_under_serve(served: Server) 
     for draft in ("utkast-nya-skrivare", "framtida-sommaroppettider-servicedesk"):
         page = fetch(f"{served.base}news/{draft}/")
         assert page is not None, draft
+    # The future post (date: 2027-06-01 08:00) is marked with its date, as drafts are marked.
+    scheduled = fetch(f"{served.base}news/framtida-sommaroppettider-servicedesk/")
+    assert scheduled is not None
+    assert "Schemalagd" in scheduled.decode()
+    assert "Publiceras tisdag 1 juni 2027 kl. 8.00" in scheduled.decode()
+    draft = fetch(f"{served.base}news/utkast-nya-skrivare/")
+    assert draft is not None and "Schemalagd" not in draft.decode()
     assert not [i for i in served.ids() if "news/utkast-" in i or "news/framtida-" in i]
