@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -147,6 +148,21 @@ def _vocabulary_elements(parent: etree._Element, vocabulary: Vocabulary | None) 
     _sub(parent, ns + "statuses", **vocabulary.statuses)
 
 
+# An '&' that HTML would read as the start of a character reference (&amp;, &#38;, &lt).
+_REFERENCE_LIKE = re.compile(r"&(?=[A-Za-z0-9#])")
+
+
+def _rss_title(title: str) -> str:
+    """A plain-text title as RSS readers need it.
+
+    Readers disagree on RSS <title>: feedparser (and so the newsletter) and most web readers
+    take it as HTML, others (npm's rss-parser) as text. '<' and '>' are escaped, so that
+    'Tryck <Enter>' is not read as a tag; an '&' only where HTML would read a character
+    reference, so that 'Frågor & svar' reads the same to both kinds.
+    """
+    return _REFERENCE_LIKE.sub("&amp;", title).replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _serialize(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
@@ -168,9 +184,7 @@ def render_rss(feed: Feed) -> bytes:
     for item in feed.items:
         post = item.post
         entry = _sub(channel, "item")
-        # Like <description>, readers take an RSS <title> as HTML: 'Tryck <Enter>' must reach
-        # them as text.
-        _sub(entry, "title", html.escape(post.title, quote=False))
+        _sub(entry, "title", _rss_title(post.title))
         _sub(entry, "link", item.url)
         _sub(entry, "guid", item.id, isPermaLink="false")
         _sub(entry, "pubDate", format_datetime(post.date))

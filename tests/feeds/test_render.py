@@ -11,6 +11,7 @@ from typing import Any
 
 import feedparser
 import jsonschema
+import lxml.html
 import pytest
 from lxml import etree
 
@@ -191,7 +192,10 @@ def test_rss_items() -> None:
     parsed = feedparser.parse(render_rss(FEED))
     assert not parsed.bozo
     full, minimal = parsed.entries
-    assert full.title == FULL.title
+    # feedparser takes an RSS title as HTML: it must show the title as written.
+    assert full.title_detail.type == "text/html"
+    assert lxml.html.fragment_fromstring(full.title, create_parent="div").text_content() == \
+        FULL.title
     assert full.id == "tag:intranet.exempelby.se,2025:news/serverflytt"
     assert full.guidislink is False
     assert full.author == "IT-pedagogiska rådet"
@@ -278,3 +282,15 @@ def test_dates_keep_their_offset(moment: datetime) -> None:
     assert datetime.fromisoformat(item["date_published"]) == moment
     pub_date = etree.fromstring(render_rss(feed)).findtext("channel/item/pubDate")
     assert parsedate_to_datetime(pub_date) == moment
+
+
+@pytest.mark.parametrize(("title", "element_text"), [
+    ("Frågor & svar om molnet", "Frågor & svar om molnet"),
+    ("Tryck <Enter>", "Tryck &lt;Enter&gt;"),
+    ("AT&T och &amp; och &#38;", "AT&amp;T och &amp;amp; och &amp;#38;"),
+])
+def test_rss_titles_are_escaped_where_html_would_misread_them(
+    title: str, element_text: str
+) -> None:
+    root = etree.fromstring(render_rss(make_feed(make_item(make_post("t", title=title)))))
+    assert root.findtext("channel/item/title") == element_text
