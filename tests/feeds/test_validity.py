@@ -161,6 +161,13 @@ def test_the_json_feed_schema_rejects_a_broken_feed(
     assert not validator.is_valid(broken)
 
 
+def topic_page(feed: str) -> str:
+    """The page a feed links: a category's page (news/category/<slug>/), else the site."""
+    if feed.startswith("category/"):
+        return f"{SITE_URL}news/category/{feed.split('/')[1].split('.')[0]}/"
+    return SITE_URL
+
+
 def test_rss_channel_details(feeds: dict[str, Path]) -> None:
     for name, path in feeds.items():
         if not name.endswith(".rss.xml"):
@@ -168,7 +175,7 @@ def test_rss_channel_details(feeds: dict[str, Path]) -> None:
         rss = etree.parse(str(path)).getroot()
         assert rss.tag == "rss" and rss.get("version") == "2.0"
         channel = rss.find("channel")
-        assert channel.findtext("link") == SITE_URL, name
+        assert channel.findtext("link") == topic_page(name), name
         assert channel.findtext("language") == "sv", name
         assert channel.findtext("title") and channel.findtext("description"), name
         self_links = channel.xpath("atom:link[@rel='self']", namespaces=NS)
@@ -224,7 +231,7 @@ def test_json_feed_details(feeds: dict[str, Path]) -> None:
         assert document["version"] == "https://jsonfeed.org/version/1.1"
         assert document["language"] == "sv"
         assert document["feed_url"] == SITE_URL + "feeds/" + name
-        assert document["home_page_url"] == SITE_URL
+        assert document["home_page_url"] == topic_page(name)
         assert document["authors"] and all(author.get("name") for author in document["authors"])
         for item in document["items"]:
             assert item["authors"], name
