@@ -7,6 +7,9 @@ from mkdocs.config import config_options as c
 
 
 class ChangesConfig(base.Config):
+    enabled = c.Type(bool, default=True)
+    """Switch the card, the list lines, the banner and now.json off (the benchmark's baseline)."""
+
     now_file = c.Type(str, default="now.json")
     """Where in the built site the open changes are written for the reader's browser."""
 

@@ -61,21 +61,26 @@ class ChangesPlugin(BasePlugin[ChangesConfig]):
 
     def view_of(self, page: Any) -> ChangeView | None:
         """The change state of a post's page or excerpt; ``None`` for any other page."""
+        if not self.config.enabled:
+            return None
         file = getattr(page, "file", None)
         post = self.by_source.get(file.src_uri) if file is not None else None
         return self._view(post) if post is not None else None
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         env.globals["change_of"] = self.view_of
-        return env
-
-    def _upcoming(self) -> dict[str, list[ChangeView]]:
+        if not self.config.enabled:
+            self.lists = {"ongoing": [], "windows": [], "actions": []}
+            return env
+        # Once per build, not once per page: with thousands of posts the banner's list on
+        # every page would otherwise cost pages x posts.
         lists: Upcoming = upcoming(self.posts.published(), self.now)
-        return {
+        self.lists = {
             "ongoing": [self._view(post) for post in lists.ongoing],
             "windows": [self._view(post) for post in lists.windows],
             "actions": [self._view(post) for post in lists.actions],
         }
+        return env
 
     def on_page_context(
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
@@ -83,17 +88,18 @@ class ChangesPlugin(BasePlugin[ChangesConfig]):
         extra: dict[str, Any] = {
             "change": self.view_of(page),
             # In the order of "Kommande ändringar": windows by start, outages without one last.
-            "now_banner": [self._view(post) for post in
-                           upcoming(self.posts.published(), self.now).ongoing],
+            "now_banner": self.lists["ongoing"],
             "now_file": self.config.now_file,
         }
         if page.file.src_uri in ("index.md", self.config.upcoming_page):
-            extra["upcoming"] = self._upcoming()
+            extra["upcoming"] = self.lists
             extra["upcoming_url"] = self.upcoming_url
         context.update(extra)  # type: ignore[typeddict-item]
         return context
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled:
+            return
         document = now_document(self.posts.published(), self._url, self.now)
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         write_atomically(Path(config.site_dir, self.config.now_file), body)
