@@ -70,7 +70,7 @@ class ChangesPlugin(BasePlugin[ChangesConfig]):
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         env.globals["change_of"] = self.view_of
         if not self.config.enabled:
-            self.lists = {"ongoing": [], "windows": [], "actions": []}
+            self.lists: dict[str, list[ChangeView]] = {"ongoing": [], "windows": [], "actions": []}
             return env
         # Once per build, not once per page: with thousands of posts the banner's list on
         # every page would otherwise cost pages x posts.
