@@ -62,6 +62,8 @@ class Phase:
     errors: list[str] = field(default_factory=list)
     ok_ids: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    server_cpu: float = float("nan")
+    """CPU seconds the server process used in this phase (less sensitive to other load)."""
 
     def percentile(self, p: float) -> float:
         if not self.latencies:
@@ -139,6 +141,21 @@ def start_server(db: Path, port: int, work: Path, threads: int) -> subprocess.Po
     raise SystemExit("newsletter serve did not start")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(phase: Phase, pid: int, clients: int, seconds: float, url_for: object) -> None:
+    before = cpu_seconds(pid)
+    asyncio.run(run_phase(phase, clients, seconds, url_for))
+    phase.server_cpu = cpu_seconds(pid) - before
+
+
 def check_database(db: Path, unsubscribed: list[int]) -> list[str]:
     """Problems: a 200 that did not unsubscribe, an audit line missing or twice, extras."""
     connection = sqlite3.connect(db)
@@ -182,8 +199,8 @@ def main() -> None:
         try:
             health = f"http://127.0.0.1:{port}/halsa"
             baseline = Phase("baseline: GET /halsa")
-            asyncio.run(run_phase(baseline, args.clients, args.baseline_seconds,
-                                  lambda: (None, "GET", health)))
+            measured(baseline, server.pid, args.clients, args.baseline_seconds,
+                     lambda: (None, "GET", health))
             queue = iter(links)
 
             def next_unsubscribe() -> tuple[int, str, str] | None:
@@ -191,19 +208,20 @@ def main() -> None:
                 return None if item is None else (item[0], "POST", item[1])
 
             load = Phase("one-click POST /avsluta")
-            asyncio.run(run_phase(load, args.clients, args.seconds, next_unsubscribe))
+            measured(load, server.pid, args.clients, args.seconds, next_unsubscribe)
         finally:
             server.terminate()
             server.wait(10)
         problems = check_database(db, load.ok_ids)
 
     print(f"\n{args.clients} concurrent clients, waitress with {args.threads} threads\n")
-    print("| phase | requests | req/s | p50 | p99 | errors |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| phase | requests | req/s | p50 | p99 | server CPU per request | errors |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for phase in (baseline, load):
+        per_request = phase.server_cpu / max(1, len(phase.latencies)) * 1000
         print(f"| {phase.name} | {len(phase.latencies)} | {phase.rate:.0f} | "
               f"{phase.percentile(50):.0f} ms | {phase.percentile(99):.0f} ms | "
-              f"{len(phase.errors)} |")
+              f"{per_request:.1f} ms | {len(phase.errors)} |")
     if baseline.latencies and load.latencies:
         print(f"\none-click vs baseline: p50 {load.percentile(50) / baseline.percentile(50):.2f}x,"
               f" p99 {load.percentile(99) / baseline.percentile(99):.2f}x, throughput "

@@ -94,7 +94,8 @@ def create_app(config: ServiceConfig, transport: Callable[[], Transport]) -> Fla
     def page(template: str, status: int = 200, **context: Any) -> Response:
         context.setdefault("site_url", config.site_url)
         context.setdefault("list_name", LIST_NAME)
-        context.setdefault("csrf_token", csrf_token())
+        # A callable: only pages with a form start a session (and set its cookie).
+        context.setdefault("csrf_token", csrf_token)
         return Response(render_template(template, **context), status=status)
 
     def csrf_token() -> str:
