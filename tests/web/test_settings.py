@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from newsletter import settings
 from newsletter.errors import ConfigError
 from newsletter.headers import unsubscribe_token
 from newsletter.tokens import Purpose
+from tests.newsletter.testkit import Cli
 
 BASE = {"NEWSLETTER_FROM": "Nytt från IT <it-nyheter@exempelkommun.se>"}
 LONG = "x" * 16
@@ -59,3 +62,13 @@ def test_the_old_secret_name_still_signs_and_its_links_still_work() -> None:
     assert rotated.signer is not None
     claim = rotated.signer.read(Purpose.UNSUBSCRIBE, unsubscribe_token(old, 42))
     assert (claim.subscriber_id, claim.token_key) == (42, None)
+
+
+def test_serve_without_a_public_address_stops_with_exit_8(tmp_path: Path) -> None:
+    run = Cli(tmp_path / "db.sqlite", {**BASE, "NEWSLETTER_PUBLIC_URL": None,
+                                       "NEWSLETTER_SECRET": None, "SMTP_HOST": None,
+                                       "NEWSLETTER_UNSUBSCRIBE_SECRET": None,
+                                       "NEWSLETTER_UNSUBSCRIBE_URL": None})
+    result = run("--db", str(tmp_path / "db.sqlite"), "serve")
+    assert result.exit_code == 8
+    assert "NEWSLETTER_PUBLIC_URL" in result.stderr and result.stderr.count("\n") == 1
