@@ -91,6 +91,15 @@ def create_app(config: ServiceConfig, transport: Callable[[], Transport]) -> Fla
             stores.store = Store(config.db)
         yield stores.store
 
+    write_lock = threading.Lock()
+
+    @contextmanager
+    def writing() -> Iterator[Store]:
+        # One writer at a time inside the process: threads queue on this lock and hand over
+        # at once, where SQLite's own busy handler would sleep 1-100 ms between attempts.
+        with write_lock, store() as db, db.transaction():
+            yield db
+
     def page(template: str, status: int = 200, **context: Any) -> Response:
         context.setdefault("site_url", config.site_url)
         context.setdefault("list_name", LIST_NAME)
@@ -200,7 +209,7 @@ def create_app(config: ServiceConfig, transport: Callable[[], Transport]) -> Fla
 
     def request_subscription(address: str, name: str, choices: tuple[Choice, ...]) -> Outgoing:
         """Record the request and make its mail (runs in the mailer's thread)."""
-        with store() as db, db.transaction():
+        with writing() as db:
             db.purge_unconfirmed(datetime.now(UTC) - config.links.signer.confirm_max_age)
             subscriber = db.request_subscription(address, name, choices, "web")
         sender = config.mail.sender
@@ -227,7 +236,7 @@ def create_app(config: ServiceConfig, transport: Callable[[], Transport]) -> Fla
         if not csrf_ok():
             return page("message.html", 400, title="Försök igen",
                         text="Sidan hann bli för gammal. Öppna länken i mejlet igen.")
-        with store() as db, db.transaction():
+        with writing() as db:
             db.confirm(found.id, "web (confirmation link)")
         return page("confirm.html", subscriber=found, done=True, manage=manage_link(found))
 
@@ -260,7 +269,7 @@ def create_app(config: ServiceConfig, transport: Callable[[], Transport]) -> Fla
             return manage_view(found, "Sidan hann bli för gammal. Försök igen.", 400)
         action = request.form.get("action", "")
         source = "web (manage page)"
-        with store() as db, db.transaction():
+        with writing() as db:
             if action == "save":
                 choice = chosen(vocabulary())
                 if choice is None:
@@ -302,7 +311,7 @@ def create_app(config: ServiceConfig, transport: Callable[[], Transport]) -> Fla
         found = claimed(Purpose.UNSUBSCRIBE)
         if isinstance(found, Response):
             return found
-        with store() as db, db.transaction():
+        with writing() as db:
             db.unsubscribe(found.id, "web (one-click)")
         return page("unsubscribe.html", done=True)
 
