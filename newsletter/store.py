@@ -1039,6 +1039,14 @@ class Store:
         )
         return cursor.rowcount
 
+    def sent_since(self, when: datetime) -> int:
+        """Deliveries sent at or after ``when`` (a sending budget counts them)."""
+        row = self.db.execute(
+            "SELECT count(*) FROM deliveries WHERE status = 'sent' AND sent_at >= ?",
+            (when.astimezone(UTC).isoformat(timespec="seconds"),),
+        ).fetchone()
+        return int(row[0])
+
     def failures(self, statuses: Iterable[Status] = (Status.FAILED,)) -> Iterator[FailedDelivery]:
         """Deliveries in the given states, newest first, with the last error."""
         wanted = [s.value for s in statuses]
