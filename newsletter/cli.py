@@ -24,7 +24,7 @@ from newsletter.feed import STOCKHOLM, Entry, read_feed
 from newsletter.fetch import fetch
 from newsletter.lock import run_lock
 from newsletter.notices import CANCELLED, PostState, due_notices, select_notices
-from newsletter.run import FIRST_RUN_WINDOW, Plan, deliver, split_new, update_from_feed
+from newsletter.run import FIRST_RUN_WINDOW, Plan, Tally, deliver, split_new, update_from_feed
 from newsletter.settings import Settings
 from newsletter.store import Status, Store, Validators
 from newsletter.subscribers import (
@@ -38,6 +38,7 @@ from newsletter.subscribers import (
 from newsletter.tokens import Purpose, TokenError
 from newsletter.topics import Vocabulary, dump_choices, learn_vocabulary, wanted
 from newsletter.transports import Transport
+from newsletter.transports.graph import DailyLimitReached
 
 UNEXPECTED_EXIT = 1
 
@@ -329,17 +330,32 @@ def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
             feed_error, plan = exc, Plan()
         if plan.not_modified:
             click.echo("feed not modified (HTTP 304)", err=True)
-        transport = config.transport.open(outbox)
+        transport = config.transport.open(
+            outbox, store.sent_since(datetime.now(UTC) - timedelta(days=1))
+        )
         total = store.count_open()
+        tally = Tally()  # counted as each outcome is recorded, so a stopped run reports too
+        stopped: DailyLimitReached | None = None
         try:
             if total and sys.stderr.isatty():
                 with click.progressbar(length=total, label="sending", file=sys.stderr) as bar:
-                    tally = deliver(store, transport, settings, on_each=lambda _: bar.update(1),
-                                    retry_period=config.retry_period)
+
+                    def counted(status: Status) -> None:
+                        tally.add(status)
+                        bar.update(1)
+
+                    deliver(store, transport, settings, on_each=counted,
+                            retry_period=config.retry_period)
             else:
-                tally = deliver(store, transport, settings, retry_period=config.retry_period)
+                deliver(store, transport, settings, on_each=tally.add,
+                        retry_period=config.retry_period)
+        except DailyLimitReached as exc:
+            stopped = exc
         finally:
             transport.close()
+        left = store.count_open() if stopped else 0
+    if stopped:
+        click.echo(f"newsletter: {stopped}: {left} digests left pending", err=True)
     click.echo(
         f"{plan.new_posts} new posts, {tally.sent} digests sent, {tally.failed} failed, "
         f"{tally.deferred} deferred, {tally.unknown} unknown, "

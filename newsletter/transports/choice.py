@@ -12,6 +12,7 @@ from pathlib import Path
 
 from newsletter.errors import ConfigError
 from newsletter.transports.base import Transport
+from newsletter.transports.graph import GraphLimits, GraphTransport
 from newsletter.transports.m365 import M365Settings, TokenSource
 from newsletter.transports.outbox import OutboxTransport
 from newsletter.transports.smtp import SmtpConfig, SmtpTransport
@@ -26,6 +27,7 @@ class TransportSettings:
     kind: str
     smtp: SmtpConfig | None = None
     m365: M365Settings | None = None
+    graph: GraphLimits | None = None
 
     @property
     def needs_sender(self) -> bool:
@@ -48,11 +50,30 @@ class TransportSettings:
             m365 = M365Settings.from_env(env) if smtp.xoauth2 else None
             return cls(kind, smtp, m365)
         if kind == "graph":
-            return cls(kind, None, M365Settings.from_env(env))
+            problems = []
+            m365 = limits = None
+            try:
+                m365 = M365Settings.from_env(env)
+            except ConfigError as exc:
+                problems.append(str(exc))
+            try:
+                limits = GraphLimits.from_env(env)
+            except ConfigError as exc:
+                problems.append(str(exc))
+            if problems:
+                raise ConfigError("\n".join(problems))
+            return cls(kind, None, m365, limits)
         return cls(kind)
 
-    def open(self, outbox: str | Path) -> Transport:
-        """The transport, ready for its first message (connections open lazily)."""
+    def open(self, outbox: str | Path, sent_today: int = 0) -> Transport:
+        """The transport, ready for its first message (connections open lazily).
+
+        ``sent_today`` is how many messages the last 24 hours sent, for Graph's daily budget.
+        """
+        if self.kind == "graph":
+            assert self.m365 is not None and self.graph is not None
+            graph_tokens = TokenSource(self.m365, self.m365.graph_scope)
+            return GraphTransport(self.m365.graph_url, graph_tokens, self.graph, sent_today)
         if self.kind == "smtp":
             assert self.smtp is not None
             tokens = None

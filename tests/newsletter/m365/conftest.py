@@ -15,6 +15,7 @@ from tests.newsletter.m365.kit import (
     CLIENT_ID,
     CLIENT_SECRET,
     TENANT,
+    GraphService,
     HttpsServer,
     TokenService,
     serve_https,
@@ -67,3 +68,23 @@ def entra(test_ca: LocalCa) -> Iterator[Entra]:
             "REQUESTS_CA_BUNDLE": str(test_ca.bundle), "SSL_CERT_FILE": str(test_ca.bundle),
         }
         yield Entra(service, server, env)
+
+
+@dataclass
+class Graph:
+    """The running Graph stand-in and the settings that make ``send`` use it."""
+
+    service: GraphService
+    server: HttpsServer
+    env: dict[str, str | None]
+
+
+@pytest.fixture
+def graph(entra: Entra, test_ca: LocalCa) -> Iterator[Graph]:
+    service = GraphService(tokens=entra.service)
+    with serve_https(service, test_ca.server_context()) as server:
+        yield Graph(service, server, {
+            **entra.env, "NEWSLETTER_TRANSPORT": "graph", "GRAPH_URL": f"{server.origin}/v1.0",
+            "GRAPH_MAX_PER_MINUTE": None, "GRAPH_MAX_PER_DAY": None, "GRAPH_MAX_WAIT": None,
+            "SMTP_HOST": None,
+        })

@@ -14,6 +14,8 @@ shapes that Microsoft documents, and no more:
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import json
 import secrets
 import ssl
@@ -91,6 +93,9 @@ def serve_https(handler: Handler, context: ssl.SSLContext) -> Iterator[HttpsServ
                               self.rfile.read(length))
             state.requests.append(request)
             response = state.handler(request)
+            if response.status == 0:  # the request was taken, the connection dies unanswered
+                self.close_connection = True
+                return
             self.send_response(response.status)
             for name, value in response.headers.items():
                 self.send_header(name, value)
@@ -263,3 +268,82 @@ class XOAuth2Sink(MailSink):
             self.on_message(self.count())
         return reply
 
+
+
+def graph_error(status: int, code: str, message: str, **headers: str) -> Response:
+    """An error in the shape Graph documents: ``{"error": {"code", "message", "innerError"}}``."""
+    return Response.json(status, {"error": {
+        "code": code, "message": message,
+        "innerError": {"date": "2026-11-29T12:00:00", "request-id": "0000-1",
+                       "client-request-id": "0000-2"},
+    }}, **headers)
+
+
+@dataclass
+class GraphMail:
+    recipient: str
+    mime: bytes
+    at: float
+
+
+@dataclass
+class GraphService:
+    """``POST /v1.0/users/{MAILBOX}/sendMail`` taking a base64 MIME message as text/plain.
+
+    ``script(recipient, attempt)`` may answer instead of accepting (attempt counts from 1);
+    ``drop_after`` holds recipients whose message is taken but whose connection is cut before
+    the 202; ``quota`` ends the day's sending after that many messages with Exchange's
+    ``ErrorSubmissionQuotaExceeded``.
+    """
+
+    tokens: TokenService
+    mails: list[GraphMail] = field(default_factory=list)
+    attempts: dict[str, int] = field(default_factory=dict)
+    script: Callable[[str, int], Response | None] | None = None
+    drop_after: set[str] = field(default_factory=set)
+    quota: int | None = None
+    unauthorized: int = 0  # how many 401s were answered
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def by_recipient(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        with self.lock:
+            for mail in self.mails:
+                counts[mail.recipient] = counts.get(mail.recipient, 0) + 1
+        return counts
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.mails)
+
+    def __call__(self, request: Request) -> Response:
+        if request.method != "POST" or request.path != f"/v1.0/users/{MAILBOX}/sendMail":
+            return graph_error(404, "ResourceNotFound", "Resource not found.")
+        auth = request.headers.get("Authorization", "")
+        if not (auth.startswith("Bearer ") and self.tokens.valid(auth[len("Bearer "):])):
+            with self.lock:
+                self.unauthorized += 1
+            return graph_error(401, "InvalidAuthenticationToken",
+                               "Access token has expired or is not yet valid.")
+        if request.headers.get("Content-Type") != "text/plain":
+            return graph_error(415, "UnsupportedMediaType", "Content-Type must be text/plain.")
+        try:
+            mime = base64.b64decode(request.body, validate=True)
+        except ValueError:
+            return graph_error(400, "ErrorMimeContentInvalidBase64String",
+                               "Invalid base64 string for MIME content.")
+        message = email.message_from_bytes(mime, policy=email.policy.default)
+        recipient = str(message["To"].addresses[0].addr_spec).lower()
+        with self.lock:
+            attempt = self.attempts[recipient] = self.attempts.get(recipient, 0) + 1
+            if self.quota is not None and len(self.mails) >= self.quota:
+                return graph_error(403, "ErrorSubmissionQuotaExceeded",
+                                   "Cannot send mail: the daily submission quota is exceeded.")
+        answer = self.script(recipient, attempt) if self.script else None
+        if answer is not None:
+            return answer
+        with self.lock:
+            self.mails.append(GraphMail(recipient, mime, time.monotonic()))
+        if recipient in self.drop_after:
+            return Response(0)
+        return Response(202)
