@@ -28,6 +28,7 @@ import requests
 
 from newsletter.errors import ConfigError, NewsletterError, TransportError
 from newsletter.transports.base import Outcome, Pending, Result
+from newsletter.transports.http import never_connected, reason
 from newsletter.transports.m365 import TokenSource
 
 log = logging.getLogger(__name__)
@@ -183,10 +184,10 @@ class GraphTransport:
             except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
                 return Result(Outcome.DEFERRED, f"cannot reach Graph: {type(exc).__name__}")
             except requests.ConnectionError as exc:
-                if _never_connected(exc):
-                    return Result(Outcome.DEFERRED, f"cannot reach Graph: {_reason(exc)}")
+                if never_connected(exc):
+                    return Result(Outcome.DEFERRED, f"cannot reach Graph: {reason(exc)}")
                 return Result(Outcome.UNKNOWN, f"connection lost after the request: "
-                                               f"{_reason(exc)}")
+                                               f"{reason(exc)}")
             except requests.Timeout:
                 return Result(Outcome.UNKNOWN, f"no answer from Graph in {READ_TIMEOUT:.0f} s")
             status = response.status_code
@@ -218,19 +219,4 @@ class GraphTransport:
             if status >= 500:
                 return Result(Outcome.DEFERRED, answer)
             return Result(Outcome.FAILED, answer)
-
-
-def _reason(exc: requests.RequestException) -> str:
-    inner = exc.args[0] if exc.args else None
-    return type(inner).__name__ if isinstance(inner, Exception) else type(exc).__name__
-
-
-def _never_connected(exc: requests.ConnectionError) -> bool:
-    """True when the connection was refused or not made, so nothing was sent."""
-    from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
-
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, NewConnectionError | NameResolutionError)
 
