@@ -1,0 +1,1 @@
+"""Channels beside mail: where else the news is posted (Teams)."""
