@@ -562,22 +562,24 @@ def teams(ctx: click.Context, source: str, since: datetime | None,
     """
     started = time.monotonic()
     hook = TeamsSettings.from_env(os.environ)
-    timeout = _settings(None).http_timeout
+    config = _settings(None)
     choice = make_choice(categories, audiences)
-    want = wanted(dump_choices([choice] if categories or audiences else []))
+    choices = dump_choices([choice] if categories or audiences else [])
     tally = TeamsTally()
     with run_lock(f"{ctx.obj['db']}.teams"), _store(ctx) as store:
         records = TeamsRecords(store, webhook_key(hook.url))
         validators_key = f"teams {records.webhook} {source}"
-        fetched = fetch(source, store.validators(validators_key), timeout=timeout)
+        fetched = fetch(source, store.validators(validators_key), timeout=config.http_timeout)
         if fetched.not_modified:
             click.echo("feed not modified (HTTP 304)", err=True)
         else:
-            entries = parse_feed(fetched.body, fetched.url)
+            document = read_feed(fetched.body, fetched.url)
+            entries = list(document.entries)
+            # The feed says which audience means everyone; its posts pass an audience filter.
+            vocabulary = learn_vocabulary(document.channel, entries, store.vocabulary())
             if categories or audiences:
-                _warn_unknown_names(
-                    learn_vocabulary(fetched.body, entries, store.vocabulary()), choice
-                )
+                _warn_unknown_names(vocabulary, choice)
+            want = wanted(choices, vocabulary)
             cutoff = _since(since)
             if cutoff is None and not records.has_any():
                 cutoff = datetime.now(UTC) - FIRST_RUN_WINDOW
@@ -586,7 +588,7 @@ def teams(ctx: click.Context, source: str, since: datetime | None,
                 store.save_validators(validators_key, fetched.validators)
         webhook = Webhook(hook.url)
         try:
-            post_open(records, webhook, tally)
+            post_open(records, webhook, tally, retry_period=config.retry_period)
         finally:
             webhook.close()
     click.echo(

@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -24,7 +24,7 @@ import requests
 from newsletter.channels.cards import webhook_payload
 from newsletter.errors import ConfigError, TransportError
 from newsletter.feed import Entry
-from newsletter.store import MAX_DEFERRALS, Status, Store
+from newsletter.store import DEFAULT_RETRY_PERIOD, Status, Store, retry_delay
 from newsletter.topics import Wanted
 from newsletter.transports.base import Outcome, Result
 from newsletter.transports.http import never_connected, reason
@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS teams_posts (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     posted_at TEXT,
+    next_attempt_at TEXT,
+    deferred_since TEXT,
     PRIMARY KEY (webhook, entry_id)
 )
 """
@@ -94,6 +96,7 @@ class TeamsPost:
     status: Status
     attempts: int
     unknown_count: int
+    deferred_since: str | None = None
 
 
 @dataclass
@@ -144,38 +147,54 @@ class TeamsRecords:
               json.dumps(e.to_json(), ensure_ascii=False), now, now) for e in entries),
         )
 
-    def open_posts(self) -> Iterator[TeamsPost]:
-        """Posts still to post on this webhook, oldest first."""
+    def open_posts(self, now: datetime | None = None) -> Iterator[TeamsPost]:
+        """Posts to post on this webhook now (pending, or deferred and due), oldest first."""
         marks = ",".join("?" * len(_OPEN))
+        at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         rows = self.db.execute(
-            "SELECT data, status, attempts, unknown_count FROM teams_posts"
-            f" WHERE webhook = ? AND status IN ({marks}) ORDER BY published, entry_id",
-            (self.webhook, *_OPEN),
+            "SELECT data, status, attempts, unknown_count, deferred_since FROM teams_posts"
+            f" WHERE webhook = ? AND status IN ({marks})"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            " ORDER BY published, entry_id",
+            (self.webhook, *_OPEN, at),
         ).fetchall()
-        for data, status, attempts, unknown_count in rows:
+        for data, status, attempts, unknown_count, deferred_since in rows:
             yield TeamsPost(Entry.from_json(json.loads(data)), Status(status), attempts,
-                            unknown_count)
+                            unknown_count, deferred_since)
 
-    def mark(self, post: TeamsPost, result: Result) -> Status:
-        """Record one attempt's outcome at once, by the same rules as a delivery."""
+    def mark(self, post: TeamsPost, result: Result, *,
+             retry_period: timedelta = DEFAULT_RETRY_PERIOD,
+             now: datetime | None = None) -> Status:
+        """Record one attempt's outcome at once, by the rules of a delivery: a deferred post
+        is tried again after :func:`~newsletter.store.retry_delay` until ``retry_period`` after
+        its first deferral; a second "unknown" fails."""
+        moment = (now or datetime.now(UTC)).astimezone(UTC)
         status = Status(result.outcome.value)
         error = "" if status is Status.SENT else result.detail
         attempts = post.attempts + 1
         unknown_count = post.unknown_count
+        deferred_since = post.deferred_since
+        next_attempt: datetime | None = None
         if status is Status.UNKNOWN:
             unknown_count += 1
             if unknown_count > 1:
                 status, error = Status.FAILED, f"outcome unknown twice; last: {error}"
-        elif status is Status.DEFERRED and attempts >= MAX_DEFERRALS:
-            status, error = Status.FAILED, f"deferred {attempts} times; last: {error}"
-        now = _now()
+        elif status is Status.DEFERRED:
+            deferred_since = deferred_since or moment.isoformat(timespec="seconds")
+            next_attempt = moment + retry_delay(attempts)
+            if next_attempt - datetime.fromisoformat(deferred_since) > retry_period:
+                status, next_attempt = Status.FAILED, None
+                error = f"gave up after {attempts} attempts; last: {error}"
+        at = moment.isoformat(timespec="seconds")
         self.db.execute(
             "UPDATE teams_posts SET status = ?, attempts = ?, unknown_count = ?,"
             " last_error = ?, updated_at = ?,"
-            " posted_at = CASE WHEN ? = 'sent' THEN ? ELSE posted_at END"
+            " posted_at = CASE WHEN ? = 'sent' THEN ? ELSE posted_at END,"
+            " next_attempt_at = ?, deferred_since = ?"
             " WHERE webhook = ? AND entry_id = ?",
-            (status.value, attempts, unknown_count, error or None, now, status.value, now,
-             self.webhook, post.entry.id),
+            (status.value, attempts, unknown_count, error or None, at, status.value, at,
+             next_attempt.isoformat(timespec="seconds") if next_attempt else None,
+             deferred_since, self.webhook, post.entry.id),
         )
         return status
 
@@ -255,12 +274,13 @@ def _error_text(response: requests.Response) -> str:
     return " ".join((text or response.reason or "").split())[:300]
 
 
-def post_open(records: TeamsRecords, webhook: Webhook, tally: TeamsTally) -> None:
-    """Post every open post of the webhook, recording each outcome as it is known."""
+def post_open(records: TeamsRecords, webhook: Webhook, tally: TeamsTally, *,
+              retry_period: timedelta = DEFAULT_RETRY_PERIOD) -> None:
+    """Post every due post of the webhook, recording each outcome as it is known."""
     for post in records.open_posts():
         result = webhook.post(post.entry)
         if result.outcome is not Outcome.SENT:
             log.warning("%s for %r: %s", result.outcome, post.entry.title, result.detail)
-        status = records.mark(post, result)
+        status = records.mark(post, result, retry_period=retry_period)
         name = status.value
         setattr(tally, name, getattr(tally, name) + 1)

@@ -17,7 +17,7 @@ import pytest
 from newsletter.transports.graph import DailyLimitReached, GraphLimits, RateLimit
 from tests.newsletter.m365.conftest import Entra, Graph
 from tests.newsletter.m365.kit import CLIENT_SECRET, MAILBOX, Response, graph_error
-from tests.newsletter.testkit import Cli
+from tests.newsletter.testkit import Cli, time_passes
 
 
 def _subscribe(run: Cli, tmp_path: Path, count: int) -> list[str]:
@@ -102,6 +102,7 @@ def test_a_server_that_stays_busy_defers_within_the_wait_limit(
     assert "1 digests sent, 0 failed, 1 deferred" in first.stdout, first.output
     assert graph.service.attempts[busy] == 3  # the first try and two waits of one second
     graph.service.script = None
+    time_passes(run.db, hours=0.5)
     second = run("send", "--feed", str(feed_file), env=env)
     assert "1 digests sent, 0 failed, 0 deferred" in second.stdout
     assert graph.service.by_recipient() == dict.fromkeys(addresses, 1)

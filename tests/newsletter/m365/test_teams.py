@@ -70,6 +70,12 @@ def _facts(card: dict[str, Any]) -> dict[str, str]:
     return {f["title"]: f["value"] for b in facts for f in b["facts"]}
 
 
+def _time_passes(db: Path, hours: float) -> None:
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE teams_posts SET next_attempt_at = datetime(next_attempt_at,"
+                           " ?)", (f"-{hours * 60:.0f} minutes",))
+
+
 def _teams_rows(db: Path) -> dict[str, int]:
     with sqlite3.connect(db) as connection:
         return dict(connection.execute(
@@ -163,8 +169,11 @@ def test_http_errors_follow_the_mail_rules(run: Cli, channel: Channel,
     assert first.exit_code == 0, first.output
     assert "0 posted to Teams, 1 failed, 1 deferred, 1 unknown" in first.stdout
     assert _teams_rows(run.db) == {"deferred": 1, "failed": 1, "unknown": 1, "skipped": 1}
+    early = run("teams", "--feed", str(feed_file), env=channel.env)
+    assert "1 posted to Teams, 0 failed, 0 deferred, 0 unknown" in early.stdout  # the unknown
+    _time_passes(run.db, hours=0.5)  # the deferred one waits five minutes, as mail does
     second = run("teams", "--feed", str(feed_file), env=channel.env)
-    assert "2 posted to Teams, 0 failed, 0 deferred, 0 unknown" in second.stdout
+    assert "1 posted to Teams, 0 failed, 0 deferred, 0 unknown" in second.stdout
     third = run("teams", "--feed", str(feed_file), env=channel.env)
     assert "0 posted to Teams, 0 failed" in third.stdout
     titles = [_texts(c)[1] for c in channel.service.cards()]
