@@ -307,7 +307,7 @@ def browse(base: str, mode: Mode) -> Browse:
         try:
             page.wait_for_function(
                 "() => /sökresultat/.test(document.querySelector('.md-search-result__meta')"
-                ".textContent)", timeout=60_000)
+                ".textContent)", timeout=300_000)
         except Exception:
             meta_text = page.locator(".md-search-result__meta").inner_text()
             errors = "; ".join(console)

@@ -23,7 +23,7 @@
   const PAGE_SIZE = 10;
   // Wait for a pause in typing: every query loads index chunks and result fragments, and a
   // query per keystroke would fetch them for "l", "lö", "lös" … on a tablet's wifi.
-  const DEBOUNCE_MS = 120;
+  const DEBOUNCE_MS = 80;
 
   // Swedish stop words (Snowball's list): Pagefind finds pages holding every word of a query,
   // so "hur byter jag lösenordet" would miss pages without "hur" and "jag".
