@@ -6,7 +6,7 @@ from pathlib import Path
 
 import lxml.html
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_build
 from tests.search.pagefind_files import indexed_pages
 
 POSTS = sorted((REPO / "content/news/posts").glob("*.md"))
@@ -58,3 +58,13 @@ def test_every_page_has_the_search_box_and_no_material_search(built_site: Path) 
         assert root.xpath("//input[@data-intranet-search-query][@aria-label='Sök']"), path
         assert root.xpath("//script[contains(@src, 'assets/intranet-search/search.js')]"), path
     assert not (built_site / "search" / "search_index.json").exists()
+
+
+def test_a_missing_pagefind_binary_stops_the_build_with_what_to_do(
+    project: Path, tmp_path: Path
+) -> None:
+    build = run_build(project, tmp_path / "site", PAGEFIND_BINARY_PATH="/nonexistent/pagefind")
+
+    assert build.returncode != 0
+    assert "intranet-search: the Pagefind binary was not found" in build.output
+    assert "pip install 'pagefind[bin]'" in build.output

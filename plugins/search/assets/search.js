@@ -131,15 +131,41 @@
   let latest = 0;
   let shown = [];
   let all = [];
+  let trusted = false;
+  let words = [];
+
+  /* The next page of results, each drawn as soon as it and those above it have arrived, so
+   * the first result shows without waiting for the tenth. Until one result holds every
+   * word (see genuine), nothing is drawn. False when the query only found noise. */
   const showMore = async () => {
     const ticket = latest;
     const next = all.slice(shown.length, shown.length + PAGE_SIZE);
-    const data = await Promise.all(next.map(result => result.data()));
-    if (ticket !== latest) return;
-    shown = shown.concat(data);
-    list.append(...data.map(renderResult));
+    const data = new Array(next.length);
+    let drawn = 0;
+    const draw = () => {
+      if (ticket !== latest || !trusted) return;
+      if (!shown.length) {
+        list.replaceChildren();
+        meta.textContent = count(all.length);
+      }
+      while (drawn < next.length && data[drawn] !== undefined) {
+        shown.push(data[drawn]);
+        list.append(renderResult(data[drawn]));
+        drawn++;
+      }
+    };
+    await Promise.all(next.map((result, at) => result.data().then(loaded => {
+      data[at] = loaded;
+      if (!trusted && genuine(words, [loaded])) trusted = true;
+      draw();
+    })));
+    if (ticket !== latest) return true;
+    if (!trusted && !genuine(words, data)) return false;
+    trusted = true;
+    draw();
     if (shown.length < all.length) list.append(moreItem);
     else moreItem.remove();
+    return true;
   };
   const moreItem = element("li", "md-search-result__item intranet-search__more-item");
   moreItem.append(more);
@@ -151,7 +177,7 @@
 
   const search = async () => {
     const ticket = ++latest;
-    const words = queryWords(input.value);
+    words = queryWords(input.value);
     const chosen = filters();
     const active = Object.keys(chosen).length;
     filterCount.textContent = active ? ` (${active})` : "";
@@ -168,14 +194,14 @@
       if (ticket !== latest) return;  // a newer query is under way
       all = found.results;
       shown = [];
-      list.replaceChildren();
-      await showMore();
-      if (ticket !== latest) return;
-      if (words.length && !genuine(words, shown)) {
+      trusted = !words.length;  // filters alone: every result is what was asked for
+      if (!all.length || !(await showMore())) {
+        if (ticket !== latest) return;
         all = shown = [];
         list.replaceChildren();
+        meta.textContent = count(0);
       }
-      meta.textContent = count(all.length);
+      if (ticket !== latest) return;
       // What was searched, for tests and for anyone scripting the page.
       root.dataset.searched = JSON.stringify({ query: input.value, filters: chosen });
     } catch (error) {
@@ -190,6 +216,12 @@
   const searchSoon = () => {
     clearTimeout(timer);
     latest++;  // results of a query typed over are not shown
+    // Pagefind's script and WebAssembly start loading with the first letter, and each
+    // letter fetches the index chunk its words need, while the reader is still typing.
+    loadPagefind().then(engine => {
+      const typed = queryWords(input.value);
+      if (typed.length) engine.preload(typed.join(" "));
+    }).catch(() => {});
     timer = setTimeout(search, DEBOUNCE_MS);
   };
 
