@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -105,6 +106,7 @@ class Preview:
     on_saved: Callable[[list[Path]], None] = lambda paths: None
 
     def __post_init__(self) -> None:
+        self.config_file = self.config_file.resolve()
         self.state = _State()
         self.config = self._load()
         self.serve_url = _serve_url(self.host, self.port, "/")
@@ -113,6 +115,8 @@ class Preview:
         self.sources: dict[str, str] = {}
         self.edits = 0
         self.background: threading.Thread | None = None
+        self.process: subprocess.Popen[str] | None = None
+        self.stopping = False
         self.server: LiveReloadServer | None = None
 
     def _load(self) -> MkDocsConfig:
@@ -210,12 +214,15 @@ class Preview:
             edits = self.edits
             out = tempfile.mkdtemp(prefix="nyhet-visa-bygge-")
             try:
-                result = subprocess.run(
+                self.process = subprocess.Popen(
                     [sys.executable, "-m", "nyhet.preview", str(self.config_file), out,
                      self.serve_url],
-                    capture_output=True, text=True, check=False)
-                if result.returncode != 0:
-                    log.warning("Bygget i bakgrunden misslyckades:\n%s", result.stderr[-2000:])
+                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                _, errors = self.process.communicate()
+                if self.stopping:
+                    return
+                if self.process.returncode != 0:
+                    log.warning("Bygget i bakgrunden misslyckades:\n%s", errors[-2000:])
                     return
                 if self.edits == edits:
                     _replace_contents(out, self.site_dir)
@@ -243,14 +250,24 @@ class Preview:
         self.server = server
         for path in self.watched:
             server.watch(str(path))
+        # Stopped by a service manager or a test: end as after Ctrl+C. Set after the first
+        # build, since what a build runs may set its own handler.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             server.serve()
         except KeyboardInterrupt:
             log.info("Avslutar")
         finally:
+            self.stopping = True
+            if self.process and self.process.poll() is None:
+                self.process.terminate()  # a complete build nobody will see
             server.shutdown()
             self.config.plugins.on_shutdown()
             shutil.rmtree(self.site_dir, ignore_errors=True)
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _in_serve() -> Any:
@@ -313,6 +330,16 @@ def build_into(config_file: str, site_dir: str, serve_url: str) -> None:
         config.plugins.on_shutdown()
 
 
+def _end_with_parent() -> None:
+    """End this background build when the preview that started it has gone, however it went."""
+    parent = os.getppid()
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)
+    threading.Thread(target=_end_with_parent, daemon=True).start()
     build_into(*sys.argv[1:4])

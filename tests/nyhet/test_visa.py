@@ -66,6 +66,23 @@ def visa(project: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        # Stopping the preview also stops its complete build in the background.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _background_builds(project):
+            time.sleep(0.2)
+        assert not _background_builds(project)
+
+
+def _background_builds(project: Path) -> list[str]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = status.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"nyhet.preview" in command and str(project).encode() in b" ".join(command):
+            found.append(status.parent.name)
+    return found
 
 
 def test_a_saved_edit_shows_and_equals_the_complete_build(
