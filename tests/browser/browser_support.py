@@ -93,3 +93,24 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
             + (f"    and {more} more\n" if more > 0 else "")
         )
     return "\n".join(lines)
+
+
+def run_htmlcs(page: Page, htmlcs_script: Path) -> list[dict[str, Any]]:
+    """HTML_CodeSniffer's WCAG 2.1 AA errors on the page, injected as pa11y injects it.
+
+    Only errors (type 1): warnings and notices are for a person to review, as in pa11y.
+    """
+    page.add_script_tag(path=htmlcs_script)
+    return list(page.evaluate(
+        """() => new Promise(resolve => HTMLCS.process('WCAG2AA', document, () => resolve(
+            HTMLCS.getMessages().filter(m => m.type === HTMLCS.ERROR).map(m => ({
+                code: m.code, message: m.msg,
+                element: m.element && m.element.outerHTML
+                    ? m.element.outerHTML.slice(0, 200) : String(m.element),
+            })))))"""
+    ))
+
+
+def describe_htmlcs(errors: list[dict[str, Any]]) -> str:
+    """One paragraph per HTML_CodeSniffer error: its rule code, message and element."""
+    return "\n".join(f"{e['code']}\n    {e['message']}\n    at {e['element']}" for e in errors)

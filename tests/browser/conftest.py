@@ -18,6 +18,8 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_SCRIPT = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+HTMLCS_SCRIPT = (Path(__file__).resolve().parent / "node_modules" / "@pa11y" / "html_codesniffer"
+                 / "build" / "HTMLCS.js")
 # Chromium's own background traffic (updates, sync, field trials) is not the site's and would
 # only slow the tests down; the sandbox needs privileges that CI containers do not have.
 CHROMIUM_ARGS = [
@@ -58,6 +60,14 @@ def axe_script() -> Path:
     if not AXE_SCRIPT.exists():
         missing(f"{AXE_SCRIPT} is missing: run `npm ci --prefix tests/browser`")
     return AXE_SCRIPT
+
+
+@pytest.fixture(scope="session")
+def htmlcs_script() -> Path:
+    """HTML_CodeSniffer's browser bundle (pa11y's build), installed from npm next to this file."""
+    if not HTMLCS_SCRIPT.exists():
+        missing(f"{HTMLCS_SCRIPT} is missing: run `npm ci --prefix tests/browser`")
+    return HTMLCS_SCRIPT
 
 
 @pytest.fixture
