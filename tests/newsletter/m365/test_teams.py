@@ -211,3 +211,20 @@ def test_the_schema_check_rejects_what_teams_would_not_render() -> None:
     assert not validator.is_valid({**good, "body": [{"type": "TextBlock", "txt": "Hej"}]})
     assert not validator.is_valid(
         {**good, "body": [{"type": "TextBlock", "text": "Hej", "size": "Huge"}]})
+
+
+def test_a_bare_post_still_makes_a_valid_card() -> None:
+    from datetime import UTC, datetime
+
+    from newsletter.channels.cards import webhook_payload
+    from newsletter.feed import Entry
+
+    published = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    entry = Entry(id="urn:x", title='Skrivare & "kopiatorer" <nya>',
+                  link="https://intranet.exempelby.se/it/news/skrivare/", published=published,
+                  updated=published)
+    card = _valid_card(webhook_payload(entry))
+    assert _texts(card) == ['Skrivare & "kopiatorer" <nya>']  # JSON, no HTML escaping
+    assert _facts(card) == {}
+    assert card["fallbackText"] == ('Skrivare & "kopiatorer" <nya>: '
+                                    "https://intranet.exempelby.se/it/news/skrivare/")
