@@ -243,13 +243,15 @@ def _start(entry: Entry) -> tuple[str, str]:
 def describe_changes(
     before: PostState, after: PostState, cancelled: str = CANCELLED
 ) -> tuple[str, ...]:
-    """What changed, one Swedish line each, e.g. ``Nytt datum: …`` or ``Inställt``."""
+    """What changed, one Swedish line each, e.g. ``Nytt datum: …`` or ``Inställt``.
+
+    A post newly cancelled says only that: its new date or action no longer concerns anyone.
+    """
+    if after.status == cancelled and before.status != cancelled:
+        return ("Inställt",)
     lines: list[str] = []
-    if after.status != before.status:
-        if after.status == cancelled:
-            lines.append("Inställt")
-        elif after.status:
-            lines.append(f"Ny status: {after.status}")
+    if after.status != before.status and after.status:
+        lines.append(f"Ny status: {after.status}")
     if after.window != before.window:
         lines.append(_window_change(before.window, after.window))
     if after.action != before.action:

@@ -115,6 +115,13 @@ def test_change_texts() -> None:
         " (tidigare fredag 11 december 2026 kl. 18.00 \u2013 söndag 13 december kl. 18.00)",
     )
     assert describe_changes(before, PostState.of(post(status="inställd"))) == ("Inställt",)
+    # Cancelled and moved at once: the cancellation says it all.
+    assert describe_changes(before, PostState.of(post(status="inställd", window=moved))) == (
+        "Inställt",
+    )
+    assert describe_changes(PostState.of(post(status="inställd")), before) == (
+        "Ny status: planerad",
+    )
     assert describe_changes(before, PostState.of(post(status="pågår"))) == ("Ny status: pågår",)
     assert describe_changes(before, PostState.of(post(window=None, action=None))) == (
         "Inget avbrott planeras längre", "Ingen åtgärd behövs längre",
