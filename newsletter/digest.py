@@ -189,7 +189,7 @@ def _item(entry: Entry, anchor: str) -> Item:
     if entry.action is not None:
         action = entry.action.what
         if entry.action.by is not None:
-            action = f"Senast {format_date(entry.action.by)}: {action}"
+            action = f"{action} (senast {format_date(entry.action.by)})"
     window = format_window(entry.window.start, entry.window.end) if entry.window else ""
     return Item(entry, anchor, format_date(entry.published), window, action)
 
