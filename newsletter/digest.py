@@ -365,6 +365,46 @@ def _quoted_printable(content: str) -> bytes:
     return binascii.b2a_qp(crlf.encode("utf-8"), istext=True).rstrip(b"\r\n")
 
 
+class _EncodedBody:
+    """A body quoted-printable encoded once for every recipient, but for its personal lines.
+
+    Quoted-printable encodes each line on its own, so the lines without a recipient's values
+    are encoded here once and only the few with a mark are encoded per message: a digest is
+    hundreds of lines and the greeting and the links are three.
+    """
+
+    def __init__(self, content: str, marks: tuple[str, ...]) -> None:
+        # Runs of shared lines become one encoded chunk; personal lines stay text.
+        self.parts: list[bytes | str] = []
+        shared: list[bytes] = []
+        for line in content.replace("\r\n", "\n").split("\n"):
+            if any(mark in line for mark in marks):
+                if shared:
+                    self.parts.append(b"\r\n".join(shared))
+                    shared = []
+                self.parts.append(line)
+            else:
+                shared.append(_quoted_printable_line(line))
+        if shared:
+            self.parts.append(b"\r\n".join(shared))
+
+    def encode(self, values: dict[str, str]) -> bytes:
+        """The encoded body with each mark replaced by its value."""
+        encoded = []
+        for part in self.parts:
+            if isinstance(part, str):
+                for mark, value in values.items():
+                    part = part.replace(mark, value)
+                part = _quoted_printable_line(part)  # values are single lines
+            encoded.append(part)
+        return b"\r\n".join(encoded).rstrip(b"\r\n")
+
+
+def _quoted_printable_line(line: str) -> bytes:
+    # With its CRLF the encoder makes any soft breaks "=\r\n", as for the whole body.
+    return binascii.b2a_qp((line + "\r\n").encode("utf-8"), istext=True)[:-2]
+
+
 def _unsubscribe_header(links: list[str]) -> bytes:
     # Folded by hand between the <...> items: the email package would turn a long URL into
     # RFC 2047 encoded words, which no mail client reads in this header.
@@ -392,6 +432,13 @@ def _to_header(name: str, address: str) -> bytes:
         to = Address(name, addr_spec=address)
         return POLICY.fold_binary("To", POLICY.header_factory("To", str(to)))
     return f"To: {words} <{address}>\r\n".encode("ascii")
+
+
+@lru_cache(maxsize=4)
+def _date_header(timestamp: int) -> bytes:
+    # The same second for hundreds of messages: formatted once.
+    moment = datetime.fromtimestamp(timestamp, STOCKHOLM)
+    return _header("Date", email.utils.format_datetime(moment))
 
 
 @lru_cache(maxsize=64)
@@ -427,24 +474,33 @@ class MessageTemplate:
             part.set_payload(mark)
             skeleton.attach(part)
         self.head, self.body = skeleton.as_bytes().split(b"\r\n\r\n", 1)
+        marks = (NAME_MARK, LINK_MARK, MANAGE_MARK)
+        self._text = _EncodedBody(rendered.text, marks)
+        self._html = _EncodedBody(rendered.html, marks)
 
     def message(self, recipient: Recipient, edition_id: int, now: datetime) -> bytes:
         """The complete message for one recipient, CRLF line ends, ready for SMTP."""
         settings = self.settings
-        text, html = personalise(self.rendered, recipient, settings)
-        links = [settings.unsubscribe_mailto_uri]
+        name = first_name(recipient.name)
         https_link = settings.unsubscribe_link(recipient)
+        manage = settings.manage_link(recipient) or ""
+        text = self._text.encode(
+            {NAME_MARK: name, LINK_MARK: https_link or "", MANAGE_MARK: manage})
+        html = self._html.encode({NAME_MARK: str(escape(name)),
+                                  LINK_MARK: str(escape(https_link or "")),
+                                  MANAGE_MARK: str(escape(manage))})
+        links = [settings.unsubscribe_mailto_uri]
         if https_link:
             links.insert(0, https_link)
         personal = b"".join((
             _to_header(recipient.name, recipient.email),
-            _header("Date", email.utils.format_datetime(now.astimezone(STOCKHOLM))),
+            _date_header(int(now.timestamp())),
             b"Message-ID: %s\r\n"
             % message_id(settings, edition_id, recipient.subscriber_id).encode("ascii"),
             _unsubscribe_header(links),
         ))
-        body = self.body.replace(TEXT_BODY_MARK.encode(), _quoted_printable(text), 1).replace(
-            HTML_BODY_MARK.encode(), _quoted_printable(html), 1
+        body = self.body.replace(TEXT_BODY_MARK.encode(), text, 1).replace(
+            HTML_BODY_MARK.encode(), html, 1
         )
         return b"".join((personal, self.head, b"\r\n\r\n", body))
 

@@ -240,3 +240,24 @@ def test_a_post_without_a_usable_link_is_listed_without_one() -> None:
                         Recipient(7, "a@exempelkommun.se"), SETTINGS)
     assert "Utan" in text and "Läs mer:" not in text
     assert 'href=""' not in html and "Läs mer på intranätet" not in html
+
+
+def test_bodies_encoded_once_decode_to_each_recipients_own_text() -> None:
+    from newsletter.digest import MessageTemplate, personalise, render_shared
+
+    long_summary = "Lång rad med åäö och = tecken, " * 12 + "slut med blanksteg   "
+    digest = build_digest([entry("a", summary=long_summary, title="Rubrik = åäö " * 8),
+                           entry("b", categories=("Tips",))], NOW, VOCABULARY)
+    shared = render_shared(digest, SETTINGS, with_name=True)
+    template = MessageTemplate(shared, SETTINGS)
+    for recipient in (Recipient(7, "a@exempelkommun.se", "Åsa Öberg"),
+                      Recipient(8, "b@exempelkommun.se", 'Bo "B" <Berg> & co')):
+        raw = template.message(recipient, 3, NOW)
+        _head, body = raw.split(b"\r\n\r\n", 1)
+        assert max(len(line) for line in body.split(b"\r\n")) <= 76
+        text, html = (p.get_content() for p in _parse(raw).iter_parts())
+        expected_text, expected_html = personalise(shared, recipient, SETTINGS)
+        # The email package's decoder is the judge: the same text as rendering for one.
+        for got, expected in ((text, expected_text), (html, expected_html)):
+            assert got.replace("\r\n", "\n").rstrip("\n") == (
+                expected.replace("\r\n", "\n").rstrip("\n"))
