@@ -17,12 +17,15 @@ from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
-import css_inline
-import jinja2
 from markupsafe import escape
 
 from newsletter.feed import Entry
+
+if TYPE_CHECKING:  # imported where used: a run that ends with HTTP 304 renders nothing
+    import css_inline
+    import jinja2
 from newsletter.headers import header_safe, unsubscribe_token
 from newsletter.links import Links
 from newsletter.notices import Selected
@@ -189,7 +192,7 @@ def _item(entry: Entry, anchor: str) -> Item:
     if entry.action is not None:
         action = entry.action.what
         if entry.action.by is not None:
-            action = f"{action} (senast {format_date(entry.action.by)})"
+            action = f"Senast {format_date(entry.action.by)}: {action}"
     window = format_window(entry.window.start, entry.window.end) if entry.window else ""
     return Item(entry, anchor, format_date(entry.published), window, action)
 
@@ -278,6 +281,8 @@ def build_digest(
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("newsletter", "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
@@ -290,6 +295,8 @@ def _environment() -> jinja2.Environment:
 
 @cache
 def _inliner() -> css_inline.CSSInliner:
+    import css_inline
+
     return css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 

@@ -25,9 +25,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
-import nh3
-
 from newsletter.errors import FeedError
 from swedish.dates import STOCKHOLM
 
@@ -37,9 +34,6 @@ WEB_SCHEMES = ("http", "https")
 # Schemes an nh3-cleaned post body may link to: the web, and contact addresses.
 _BODY_SCHEMES = {"http", "https", "mailto"}
 
-# feedparser flags these as bozo although the entries it returns are complete; an HTML page
-# served as text/html is caught by its missing feed version instead.
-_HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -158,6 +152,8 @@ def clean_text(value: str) -> str:
 
 def html_to_text(value: str) -> str:
     """Plain text of untrusted HTML: every tag dropped by nh3, entities decoded."""
+    import nh3
+
     return clean_text(html.unescape(nh3.clean(value, tags=set())))
 
 
@@ -207,6 +203,12 @@ def read_feed(body: bytes, url: str = "") -> FeedDocument:
     if not body.strip():
         raise FeedError(f"empty response instead of a feed: {url or '<bytes>'}")
     local = not is_web_url(url)
+    # Imported here: a run that ends with HTTP 304 never parses, and starts faster without it.
+    import feedparser
+
+    # feedparser flags these as bozo although the entries it returns are complete; an HTML
+    # page served as text/html is caught by its missing feed version instead.
+    harmless = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
     parsed = feedparser.parse(
         io.BytesIO(body),
         # A file's path is no base for the site's links: those resolve below, against the
@@ -216,7 +218,7 @@ def read_feed(body: bytes, url: str = "") -> FeedDocument:
         resolve_relative_uris=True,
     )
     exc = parsed.get("bozo_exception")
-    if parsed.get("bozo") and not isinstance(exc, _HARMLESS_BOZO):
+    if parsed.get("bozo") and not isinstance(exc, harmless):
         raise FeedError(f"malformed feed {url or '<bytes>'}: {exc}") from exc
     if not parsed.get("version"):
         raise FeedError(f"not an RSS or Atom feed (an HTML page?): {url or '<bytes>'}")
@@ -282,6 +284,8 @@ def _entry(raw: Any, base: str) -> Entry | None:
         log.warning("skipping feed item %s: it has no date", entry_id)
         return None
     content = raw.get("content") or []
+    import nh3
+
     content_html = nh3.clean(content[0].get("value", ""), url_schemes=_BODY_SCHEMES,
                              link_rel="noopener noreferrer") if content else ""
     summary = _text(raw, "summary") or _first_words(html_to_text(content_html))

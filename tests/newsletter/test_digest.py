@@ -73,7 +73,7 @@ def test_digest_sections_and_subject() -> None:
     assert digest.subject == "Nytt från IT: 3 nyheter, vecka 48"
     assert [(h.label, h.item.entry.id) for h in digest.highlights] == [
         ("Åtgärd krävs", sooner.id), ("Åtgärd krävs", later.id), ("Avbrott", sooner.id)]
-    assert digest.highlights[0].text == "Spara filer (senast 4 december 2026)"
+    assert digest.highlights[0].text == "Senast 4 december 2026: Spara filer"
     assert digest.highlights[2].text == (
         "lördag 5 december 2026 kl. 18.00 \u2013 söndag 6 december kl. 6.00")
     # In the feed's category order, each post in exactly one section.
@@ -94,7 +94,7 @@ def test_a_one_post_digest_shows_the_post_once() -> None:
         assert part.count("Servrarna flyttar till Västerås.") == 1
         assert part.count("Hej Anna!") == 1
     assert text.count("Läs mer: https://x.se/flytt/") == 1
-    assert "Åtgärd krävs: Spara filer (senast 4 december 2026)" in text
+    assert "Åtgärd krävs: Senast 4 december 2026: Spara filer" in text
     assert 'href="#post-1"' in html and 'id="post-1"' in html
     assert html.count('href="https://x.se/flytt/"') == 2  # the title and "Läs mer"
 
