@@ -68,13 +68,14 @@ def search(page: Page, query: str, **filters: str) -> list[str]:
         arg=[query, filters],
     )
     more = page.get_by_role("button", name="Visa fler resultat")
-    items = page.locator(".md-search-result__item")
+    links = page.locator(".md-search-result__item > a.md-search-result__link:first-child")
     while more.count():
-        before = items.count()
+        before = links.count()
         more.click()
         page.wait_for_function(
-            "n => document.querySelectorAll('.md-search-result__item').length > n", arg=before)
-    links = page.locator(".md-search-result__item > a.md-search-result__link:first-child")
+            """n => document.querySelectorAll(
+                 ".md-search-result__item > a.md-search-result__link:first-child").length > n""",
+            arg=before)
     paths = [urlsplit(href).path for href in
              links.evaluate_all("links => links.map(a => a.href)")]
     count = page.locator(".md-search-result__meta").inner_text()
