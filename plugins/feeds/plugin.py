@@ -263,11 +263,19 @@ def write_atomically(path: Path, body: bytes, mtime: float | None = None) -> Non
 
     An unchanged file is left alone; ``mtime``, when given, becomes its modification time.
     """
+    if not path.exists():
+        # A new file (every build into a fresh or staging folder): no reader can have it
+        # open half-written, so no temporary file and no fsync, which were most of the
+        # plugin's time on a busy disk.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        if mtime is not None:
+            os.utime(path, (mtime, mtime))
+        return
     if path.is_file() and path.read_bytes() == body:
         if mtime is not None:
             os.utime(path, (mtime, mtime))
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as handle:
