@@ -21,8 +21,8 @@ from tests.feeds.test_serve import fetch, free_port, wait_for
 
 pytestmark = pytest.mark.browser
 
-STARTUP_SECONDS = 90
-REBUILD_SECONDS = 60
+STARTUP_SECONDS = 180
+REBUILD_SECONDS = 120
 
 
 def indexed_page_count(base: str) -> int:
