@@ -344,14 +344,13 @@ def _preview(project: Project, arguments: argparse.Namespace) -> int:
     logging.getLogger("nyhet").setLevel(logging.INFO)
 
     def review(paths: list[Path]) -> None:
-        try:
-            report = check(project, paths, build_now())
-        except CheckError as error:
-            print(f"nyhet granska: {error}", file=sys.stderr)
-            return
-        for finding in report.findings:
-            if finding.severity is not Severity.HINT:
-                print(finding, flush=True)
+        # Another process: the check reads the whole site, and in this one it would hold the
+        # interpreter while the next save is being rendered.
+        import subprocess
+
+        subprocess.run([sys.executable, "-m", "nyhet", "--config", str(project.config_file),
+                        "granska", "--inga-tips", *map(str, paths)],
+                       stderr=subprocess.DEVNULL, check=False)
 
     print(f"Förhandsgranskningen byggs; sedan finns den på http://{host}:{port}/", flush=True)
     Preview(project.config_file, host, int(port), on_saved=review).serve()
