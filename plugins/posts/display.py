@@ -9,7 +9,6 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from swedish.dates import format_date, format_datetime, format_window
-from swedish.dates import format_datetime as swedish_datetime
 
 from .model import Window
 
@@ -51,7 +50,7 @@ def escape_meta(meta: MutableMapping[str, Any]) -> None:
 
 def mark_scheduled(markdown: str, published: datetime) -> str:
     """A post's Markdown with a "Schemalagd" note under its first heading (preview only)."""
-    note = (f'!!! info "Schemalagd"\n\n    Publiceras {swedish_datetime(published)}. Tills dess '
+    note = (f'!!! info "Schemalagd"\n\n    Publiceras {format_datetime(published)}. Tills dess '
             f"syns inlägget bara i förhandsvisningen.\n\n")
     lines = markdown.splitlines(keepends=True)
     for index, line in enumerate(lines):
