@@ -1,6 +1,6 @@
 """How much the change card, the banner, now.json and the calendars add to building the site.
 
-Generates, in a temporary folder, the synthetic site of ``feed_overhead.py`` (the real
+Generates, in a temporary folder, the synthetic site of ``bench/synthetic.py`` (the real
 ``mkdocs.yml``, theme, overrides and pages, and ``--posts`` generated posts; a third with a
 window, a quarter with an action) and builds it in two modes, each build a fresh
 ``python -m mkdocs build`` process with a fixed SOURCE_DATE_EPOCH, interleaved over
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -34,17 +33,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-from feed_overhead import (  # the synthetic site, shared with the feed benchmark
-    _IMAGE_SVG,
-    IMAGE,
-    REPO,
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import (  # the synthetic site every site benchmark builds
     SOURCE_DATE_EPOCH,
-    _ConfigDumper,
-    _ConfigLoader,
     plugin_name,
     plugin_options,
-    post_markdown,
+    prepare,
 )
 
 PLUGINS = ("intranet-changes", "intranet-calendar")
@@ -65,32 +59,10 @@ def with_switch(config: dict[str, Any], enabled: bool) -> dict[str, Any]:
 
 def generate_site(root: Path, count: int) -> int:
     """The synthetic site in ``root`` with one mkdocs.yml per mode; the number of windows."""
-    with (REPO / "mkdocs.yml").open(encoding="utf-8") as handle:
-        real = yaml.load(handle, Loader=_ConfigLoader)
-    docs = root / "docs"
-    shutil.copytree(REPO / real.get("docs_dir", "docs"), docs)
-    posts_options = plugin_options(real, "intranet-posts")
-    posts_dir = docs / posts_options.get("posts_dir", "news/posts")
-    shutil.rmtree(posts_dir)
-    posts_dir.mkdir()
-    image = posts_dir.parent / IMAGE
-    image.parent.mkdir(parents=True, exist_ok=True)
-    image.write_text(_IMAGE_SVG, encoding="utf-8")
-    theme = dict(real["theme"])
-    if "custom_dir" in theme:
-        theme["custom_dir"] = str((REPO / theme["custom_dir"]).resolve())
-    base = {**real, "docs_dir": str(docs), "theme": theme}
+    site = prepare(root)
     for key, enabled in MODES.items():
-        (root / f"mkdocs-{key}.yml").write_text(
-            yaml.dump(with_switch(base, enabled), Dumper=_ConfigDumper, allow_unicode=True,
-                      sort_keys=False), encoding="utf-8")
-    rng = random.Random(2025)
-    windows = 0
-    for index in range(count):
-        text = post_markdown(index, count, posts_options, rng)
-        windows += "\nwindow:" in text
-        (posts_dir / f"nyhet-{index:05d}.md").write_text(text, encoding="utf-8")
-    return windows
+        site.write_config(f"mkdocs-{key}.yml", with_switch(site.config(), enabled))
+    return sum("\nwindow:" in text for text in site.write_posts(count))
 
 
 def build(root: Path, key: str, scratch: Path, windows: int) -> tuple[float, float]:

@@ -1,12 +1,12 @@
 """How much the ``intranet-feeds`` plugin adds to building the site (issue 3's benchmark).
 
-Generates, in a temporary folder, a synthetic copy of the site: the real ``mkdocs.yml`` (same
-theme, overrides and plugins; only ``docs_dir`` and the feed plugin differ), the real pages and
-authors, and ``--posts`` news posts with valid front matter, a few paragraphs, a relative link
-and a local image. The folder is a git repository with a few commits, since mkdocs-rss-plugin
-reads dates from ``git log``. Then it builds the site in four modes, each build in a fresh
-``python -m mkdocs build`` process with a fixed SOURCE_DATE_EPOCH, the modes interleaved over
-``--repeat`` rounds:
+Generates, in a temporary folder, the synthetic site of ``bench/synthetic.py``: the real
+``mkdocs.yml`` (same theme, overrides and plugins; only ``docs_dir`` and the feed plugin
+differ), the real pages and authors, and ``--posts`` news posts with valid front matter, a few
+paragraphs, a relative link and a local image. The folder is a git repository with a few
+commits, since mkdocs-rss-plugin reads dates from ``git log``. Then it builds the site in four
+modes, each build in a fresh ``python -m mkdocs build`` process with a fixed SOURCE_DATE_EPOCH,
+the modes interleaved over ``--repeat`` rounds:
 
 (a) ``intranet-feeds`` with ``enabled: false``: the baseline;
 (b) ``intranet-feeds`` as configured in mkdocs.yml;
@@ -44,79 +44,28 @@ import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import yaml
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import (  # the synthetic site every site benchmark builds
+    BUILD_TIME,
+    REPO,
+    SOURCE_DATE_EPOCH,
+    TIMED_BUILD,
+    plugin_name,
+    plugin_options,
+    post_date,
+    post_markdown,
+    prepare,
+)
 
-REPO = Path(__file__).resolve().parent.parent
-SOURCE_DATE_EPOCH = 1_782_813_600  # 2026-06-30 10:00 UTC: "now" for every build.
-BUILD_TIME = datetime.fromtimestamp(SOURCE_DATE_EPOCH, UTC)
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 GOAL_PERCENT = 3.0
 RSS_LENGTH = 50  # Items in mkdocs-rss-plugin's feeds: our plugin's default limit.
 COMMITS = 5
-IMAGE = "bilder/skarmbild.svg"  # Relative to the blog folder.
-EN_DASH = "\u2013"  # Swedish typography in the generated text; ruff flags it in literals.
-
-
-# --- mkdocs.yml, read and written with the tags only MkDocs resolves ----------------------------
-
-@dataclass(frozen=True)
-class _Tagged:
-    """A node tagged ``!ENV`` or ``!!python/name:…``: kept as written, for MkDocs to resolve."""
-
-    tag: str
-    value: Any
-
-
-class _ConfigLoader(yaml.SafeLoader):
-    pass
-
-
-class _ConfigDumper(yaml.SafeDumper):
-    pass
-
-
-def _construct_tagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> _Tagged:
-    value: Any
-    if isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        value = loader.construct_mapping(node, deep=True)
-    else:
-        value = loader.construct_scalar(node)  # type: ignore[arg-type]
-    return _Tagged(node.tag, value)
-
-
-def _represent_tagged(dumper: yaml.SafeDumper, data: _Tagged) -> yaml.Node:
-    if isinstance(data.value, list):
-        return dumper.represent_sequence(data.tag, data.value)
-    if isinstance(data.value, dict):
-        return dumper.represent_mapping(data.tag, data.value)
-    return dumper.represent_scalar(data.tag, data.value)
-
-
-_ConfigLoader.add_multi_constructor("!", _construct_tagged)
-_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
-_ConfigDumper.add_representer(_Tagged, _represent_tagged)
-
-
-def plugin_name(entry: str | dict[str, Any]) -> str:
-    """The name of an entry of ``plugins:``, written either ``- name`` or ``- name: {options}``."""
-    return entry if isinstance(entry, str) else next(iter(entry))
-
-
-def plugin_options(config: dict[str, Any], name: str) -> dict[str, Any]:
-    """The options of plugin ``name`` in ``config`` ({} when it has none)."""
-    for entry in config["plugins"]:
-        if plugin_name(entry) == name:
-            return {} if isinstance(entry, str) else dict(entry[name] or {})
-    raise SystemExit(f"mkdocs.yml has no plugin {name!r}; the benchmark needs it")
 
 
 def with_feed_plugin(config: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
@@ -165,41 +114,6 @@ OURS = "plugins.feeds.plugin:FeedsPlugin"
 # ours, "plugin s" of (b) is what both our plugins cost together, of (a) the posts plugin alone.
 OURS_AND_POSTS = f"{OURS},plugins.posts.plugin:PostsPlugin"
 RSS_PLUGIN = "mkdocs_rss_plugin.plugin:GitRssPlugin"
-
-# Runs one build in this process's child with the feed plugin's event methods timed: the
-# plugin's own share of a build, against the rest of the same build, is far steadier than the
-# difference between two builds, which on a shared machine varies by more than 3 %.
-_TIMED_BUILD = """
-import functools, importlib, json, os, sys, time
-classes = []
-for spec in os.environ["BENCH_PLUGIN_CLASS"].split(","):
-    module, _, name = spec.partition(":")
-    classes.append(getattr(importlib.import_module(module), name))
-spent = [0.0, 0.0]
-def timed(method):
-    @functools.wraps(method)  # keeps mkdocs_priority, which event_priority sets
-    def wrapper(*args, **kwargs):
-        started, cpu = time.perf_counter(), time.process_time()
-        try:
-            return method(*args, **kwargs)
-        finally:
-            spent[0] += time.perf_counter() - started
-            spent[1] += time.process_time() - cpu
-    return wrapper
-for cls in classes:
-    for attr, value in list(vars(cls).items()):
-        if attr.startswith("on_") and callable(value):
-            setattr(cls, attr, timed(value))
-from mkdocs.__main__ import cli
-started, cpu = time.perf_counter(), time.process_time()
-try:
-    cli.main(sys.argv[1:], standalone_mode=False)
-finally:
-    with open(os.environ["BENCH_TIMES"], "w") as out:
-        json.dump({"plugin": spent[0], "build": time.perf_counter() - started,
-                   "plugin_cpu": spent[1], "build_cpu": time.process_time() - cpu}, out)
-"""
-
 
 def _ours(enabled: bool) -> Callable[[dict[str, Any], Path], dict[str, Any]]:
     def entry(options: dict[str, Any], _scratch: Path) -> dict[str, Any]:
@@ -269,98 +183,7 @@ MODES = (
 )
 
 
-# --- The synthetic site --------------------------------------------------------------------------
-
-_SUBJECTS = (
-    "Microsoft 365", "Teams", "OneDrive", "Visma Lön", "Skrivarna", "Wifi i skolorna",
-    "Journalsystemet", "E-posten", "Fjärråtkomsten", "Diariet", "Skolplattorna", "Intranätet",
-)
-_EVENTS = (
-    "uppdateras under kvällen", "byter inloggning", "har en driftstörning", "får nya funktioner",
-    "flyttar till datacentret", "stängs av för service", "fungerar igen", "kräver ny app",
-)
-_SENTENCES = (
-    "Ändringen gäller alla medarbetare i förvaltningen, skolan och vård och omsorg.",
-    "Du behöver inte göra något om du redan har loggat in den här veckan.",
-    "Under arbetet kan tjänsten vara långsam eller tillfälligt otillgänglig.",
-    "Spara dina dokument i OneDrive eller Teams, inte på skrivbordet i datorn.",
-    "Vi testar ändringen på en arbetsplats först och sprider den sedan till alla.",
-    "Har du frågor kan du ringa IT-servicedesk på 0123-45 67 89 vardagar 7" + EN_DASH + "17.",
-    "Kontakta din chef om du är osäker på om ändringen berör din verksamhet.",
-    "Tidigare har det här tagit flera dagar; nu går det på några minuter.",
-    "Logga ut och in igen om något ser konstigt ut efter ändringen.",
-    "Vi skriver en ny nyhet när arbetet är klart eller om tiderna ändras.",
-)
-_SERVICES = ("Microsoft 365", "Teams", "OneDrive", "Visma Lön", "Skrivare", "Wifi",
-             "Fjärråtkomst", "Filserver", "E-post", "Diariet")
-_STATUSES = ("planerad", "pågår", "klar", "inställd")
-_IMAGE_SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="180" viewBox="0 0 320 180">'
-    '<rect width="320" height="180" fill="#3f51b5"/>'
-    '<text x="160" y="95" fill="#fff" font-size="20" text-anchor="middle">Skärmbild</text>'
-    "</svg>\n"
-)
-
-
-def _minute(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def post_date(index: int) -> datetime:
-    """Publication time of post ``index`` (0 is the newest): one every 19 hours, in the past."""
-    newest = datetime(2026, 6, 29, 8, 30, tzinfo=STOCKHOLM)
-    return newest - timedelta(hours=19 * index)
-
-
-def post_markdown(index: int, count: int, taxonomy: dict[str, list[str]],
-                  rng: random.Random) -> str:
-    """A valid post: front matter for our model, a lead, sections, a link and an image."""
-    published = post_date(index)
-    subject = rng.choice(_SUBJECTS)
-    title = f"{subject} {rng.choice(_EVENTS)} {EN_DASH} nr {count - index}"
-    categories = rng.sample(taxonomy["categories"], k=rng.choice((1, 1, 1, 2)))
-    audience = rng.sample(taxonomy["audiences"], k=rng.choice((1, 1, 2)))
-    services = sorted({subject, *rng.sample(_SERVICES, k=2)} & set(_SERVICES)) or [subject]
-    description = " ".join(rng.sample(_SENTENCES, k=3))
-    if len(description) > 300:  # The post model's limit.
-        raise ValueError(f"generated description too long: {description}")
-    lines = [
-        "---",
-        f"title: {json.dumps(title, ensure_ascii=False)}",
-        f"date: {_minute(published)}",
-    ]
-    if index % 10 == 5:
-        lines.append(f"updated: {_minute(published + timedelta(hours=6))}")
-    lines += [
-        f"description: {json.dumps(description, ensure_ascii=False)}",
-        f"categories: [{', '.join(categories)}]",
-        f"audience: [{', '.join(audience)}]",
-        f"services: [{', '.join(services)}]",
-    ]
-    if index % 3 == 0:
-        start = published + timedelta(days=2, hours=10)
-        lines += ["window:", f"  start: {_minute(start)}",
-                  f"  end: {_minute(start + timedelta(hours=3))}"]
-    if index % 4 == 0:
-        lines += ["action:", f"  by: {(published + timedelta(days=14)).date().isoformat()}",
-                  f"  what: {json.dumps(rng.choice(_SENTENCES), ensure_ascii=False)}"]
-    lines += [f"status: {rng.choice(_STATUSES)}", "authors: [it-kommunikation]", "---", ""]
-    neighbour = f"nyhet-{(index + 1) % count:05d}.md"
-
-    def paragraph() -> str:
-        return " ".join(rng.sample(_SENTENCES, k=4))
-
-    lines += [
-        f"# {title}", "", description, "", "<!-- more -->", "",
-        "## Vad ändras?", "", paragraph(), "",
-        f"Läs också [den förra nyheten]({neighbour}) om samma arbete.", "",
-        f"![Skärmbild av {subject}](../{IMAGE})", "",
-        "## Vad behöver du göra?", "",
-        *(f"- {sentence}" for sentence in rng.sample(_SENTENCES, k=3)), "",
-        "## Behöver du hjälp?", "", paragraph(), "",
-    ]
-    return "\n".join(lines)
-
+# --- The synthetic site, as a git repository (mkdocs-rss-plugin reads dates from git) -----------
 
 def _git(root: Path, *args: str, when: datetime | None = None) -> None:
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
@@ -375,28 +198,12 @@ def _git(root: Path, *args: str, when: datetime | None = None) -> None:
 
 def generate_site(root: Path, scratch: Path, count: int) -> Expected:
     """Write the synthetic site to ``root`` as a git repository, one mkdocs.yml per mode."""
-    with (REPO / "mkdocs.yml").open(encoding="utf-8") as handle:
-        real = yaml.load(handle, Loader=_ConfigLoader)
-    docs = root / "docs"
-    shutil.copytree(REPO / real.get("docs_dir", "docs"), docs)
-    posts_options = plugin_options(real, "intranet-posts")
-    posts_dir = docs / posts_options.get("posts_dir", "news/posts")
-    shutil.rmtree(posts_dir)
-    posts_dir.mkdir()
-    image = posts_dir.parent / IMAGE
-    image.parent.mkdir(parents=True, exist_ok=True)
-    image.write_text(_IMAGE_SVG, encoding="utf-8")
-
-    theme = dict(real["theme"])
-    if "custom_dir" in theme:
-        theme["custom_dir"] = str((REPO / theme["custom_dir"]).resolve())
-    base = {**real, "docs_dir": str(docs), "theme": theme}
-    feeds_options = plugin_options(real, "intranet-feeds")
+    site = prepare(root)
+    base = site.config()
+    feeds_options = plugin_options(site.real, "intranet-feeds")
     for mode in MODES:
-        config = with_feed_plugin(base, mode.feed_entry(feeds_options, scratch))
-        (root / f"mkdocs-{mode.key}.yml").write_text(
-            yaml.dump(config, Dumper=_ConfigDumper, allow_unicode=True, sort_keys=False),
-            encoding="utf-8")
+        site.write_config(f"mkdocs-{mode.key}.yml",
+                          with_feed_plugin(base, mode.feed_entry(feeds_options, scratch)))
 
     _git(root, "init", "-q", "-b", "main")
     _git(root, "add", "--all")
@@ -408,8 +215,8 @@ def generate_site(root: Path, scratch: Path, count: int) -> Expected:
     for start in range(0, count, chunk):
         batch = indexes[start:start + chunk]
         for index in batch:
-            (posts_dir / f"nyhet-{index:05d}.md").write_text(
-                post_markdown(index, count, posts_options, rng), encoding="utf-8")
+            site.post_path(index).write_text(
+                post_markdown(index, count, site.posts_options, rng), encoding="utf-8")
         last_commit = post_date(batch[-1]) + timedelta(days=1)
         _git(root, "add", "--all")
         _git(root, "commit", "-q", "-m", f"{len(batch)} nyheter", when=last_commit)
@@ -459,7 +266,7 @@ def build(root: Path, mode: Mode, scratch: Path, expected: Expected) -> Run:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
     site = Path(tempfile.mkdtemp(prefix=f"site-{mode.key}-", dir=scratch))
-    command = [sys.executable, "-c", _TIMED_BUILD, "build", "-q",
+    command = [sys.executable, "-c", TIMED_BUILD, "build", "-q",
                "-f", str(root / f"mkdocs-{mode.key}.yml"), "-d", str(site)]
     with tempfile.TemporaryFile(dir=scratch) as output:
         started = time.perf_counter()

@@ -1,7 +1,7 @@
 """Save-to-preview: how long after a writer saves a post does the browser show it? (issue 13)
 
 Generates, in a temporary folder, a synthetic copy of the site with ``N`` news posts (the real
-mkdocs.yml, pages, theme overrides and plugins; the posts of ``bench/feed_overhead.py``), then
+mkdocs.yml, pages, theme overrides and plugins; the posts of ``bench/synthetic.py``), then
 for each way of previewing starts the preview server on 127.0.0.1, waits for the first build,
 and edits one post ``--edits`` times: each edit appends a paragraph with a fresh marker, and
 the served page of that post is polled (every 50 ms) until the marker shows. Reported: the
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import shutil
 import socket
 import statistics
@@ -40,20 +39,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from feed_overhead import (
-    _IMAGE_SVG,
-    IMAGE,
-    SOURCE_DATE_EPOCH,
-    _ConfigDumper,
-    _ConfigLoader,
-    plugin_options,
-    post_markdown,
-)
+from synthetic import SOURCE_DATE_EPOCH, prepare  # the synthetic site of every site benchmark
 
-REPO = Path(__file__).resolve().parent.parent
 EDITED = "nyhet-00007"  # A post on the news index's first page, in the feeds: the worst case.
 STARTUP_LIMIT = 1800.0
 SHOW_LIMIT = 1200.0
@@ -61,29 +49,10 @@ SHOW_LIMIT = 1200.0
 
 def generate_site(root: Path, count: int) -> Path:
     """Write the synthetic site to ``root``; returns its mkdocs.yml."""
-    with (REPO / "mkdocs.yml").open(encoding="utf-8") as handle:
-        real = yaml.load(handle, Loader=_ConfigLoader)
-    docs = root / "docs"
-    shutil.copytree(REPO / real.get("docs_dir", "docs"), docs)
-    posts_options = plugin_options(real, "intranet-posts")
-    posts_dir = docs / posts_options.get("posts_dir", "news/posts")
-    shutil.rmtree(posts_dir)
-    posts_dir.mkdir()
-    image = posts_dir.parent / IMAGE
-    image.parent.mkdir(parents=True, exist_ok=True)
-    image.write_text(_IMAGE_SVG, encoding="utf-8")
-    rng = random.Random(2025)
-    for index in range(count):
-        (posts_dir / f"nyhet-{index:05d}.md").write_text(
-            post_markdown(index, count, posts_options, rng), encoding="utf-8")
-    theme = dict(real["theme"])
-    if "custom_dir" in theme:
-        theme["custom_dir"] = str((REPO / theme["custom_dir"]).resolve())
-    config = {**real, "docs_dir": str(docs), "theme": theme}
-    path = root / "mkdocs.yml"
-    path.write_text(yaml.dump(config, Dumper=_ConfigDumper, allow_unicode=True,
-                              sort_keys=False), encoding="utf-8")
-    return path
+    site = prepare(root)
+    for _text in site.write_posts(count):  # written as they are generated
+        pass
+    return site.write_config("mkdocs.yml", site.config())
 
 
 def free_port() -> int:
