@@ -162,12 +162,14 @@ def subscribers_import(ctx: click.Context, file: str, feed: str | None) -> None:
                 rows = list(read_csv(text, vocabulary))
             except HeaderError as exc:
                 raise SubscriberError(f"{file}:{exc.line}: {exc}") from exc
+            good = []
             for row in rows:
                 if isinstance(row, ImportProblem):
                     problems += 1
                     click.echo(f"{file}:{row.line}: skipped: {row.message}", err=True)
-                    continue
-                counts[store.upsert_subscriber(row, reactivate=False, source="csv import")] += 1
+                else:
+                    good.append(row)
+            counts.update(store.upsert_subscribers(good, reactivate=False, source="csv import"))
     click.echo(
         f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
         f"{counts['unsubscribed']} left alone (unsubscribed), {problems} invalid lines skipped"

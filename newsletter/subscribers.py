@@ -53,12 +53,15 @@ def address_key(address: str) -> str:
     return address.strip().lower()
 
 
+_EVERYTHING = Choice()
+
+
 def make_subscriber(email: str, name: str = "", choice: Choice | None = None) -> Subscriber:
     """A validated subscriber; names lose control characters so that they cannot add headers.
 
     A choice of any category for any audience is the same as no choice: everything.
     """
-    choices = () if choice is None or choice == Choice() else (choice,)
+    choices = () if choice is None or choice == _EVERYTHING else (choice,)
     return Subscriber(normalise_address(email), clean_text(name), choices)
 
 
@@ -164,8 +167,16 @@ def read_csv(
             f" name/namn, topics/ämnen, categories/kategorier, audiences/målgrupper{hints}",
         )
     first_line: dict[str, int] = {}
-    choices: dict[tuple[str, str, str], Choice] = {}
+    choices: dict[tuple[str, ...], Choice] = {}
     width = len(columns)
+
+    def column(name: str) -> int | None:  # the last of a column named twice, as before
+        return max((i for i, c in enumerate(columns) if c == name), default=None)
+
+    email_column = column("email")
+    assert email_column is not None
+    name_column = column("name")
+    topic_columns = [column(name) for name in ("topics", "categories", "audiences")]
     for index in range(header_line + 1, len(lines)):
         line = lines[index]
         number = index + 1
@@ -182,20 +193,19 @@ def read_csv(
                 number, f"{len(fields)} columns where the header has {width}; put a name or"
                 " topic list that holds the separator in quotes")
             continue
-        values = dict(zip(columns, fields, strict=False))
-        if delimiter != ",":  # "skola, Tips" in a cell of a semicolon file: two topics
-            for column in ("topics", "categories", "audiences"):
-                if column in values:
-                    values[column] = values[column].replace(",", ";")
-        fields_key = (values.get("topics", ""), values.get("categories", ""),
-                      values.get("audiences", ""))
+        if len(fields) < width:
+            fields += [""] * (width - len(fields))
+        fields_key = tuple(fields[i] if i is not None else "" for i in topic_columns)
         try:
             # Thousands of lines share a few topic lists: check each list once.
             choice = choices.get(fields_key)
             if choice is None:
+                # "skola, Tips" in a cell of a semicolon file: two topics.
+                names = [f.replace(",", ";") if delimiter != "," else f for f in fields_key]
                 choice = choices[fields_key] = choice_from_fields(
-                    vocabulary, [fields_key[0]], [fields_key[1]], [fields_key[2]])
-            subscriber = make_subscriber(values.get("email", ""), values.get("name", ""), choice)
+                    vocabulary, names[:1], names[1:2], names[2:])
+            subscriber = make_subscriber(
+                fields[email_column], "" if name_column is None else fields[name_column], choice)
         except SubscriberError as exc:
             yield ImportProblem(number, str(exc))
             continue

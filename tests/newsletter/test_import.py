@@ -8,6 +8,9 @@ Windows-1252 with semicolons and CRLF, "Unicode-text" is UTF-16 LE with a BOM an
 from __future__ import annotations
 
 import codecs
+import json
+import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -110,3 +113,58 @@ def test_a_file_that_is_not_there_is_one_line(run: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 7
     assert result.stderr.startswith("newsletter: error: cannot read ")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_second_import_adds_updates_keeps_and_leaves_alone_with_history(
+    run: Cli, tmp_path: Path
+) -> None:
+    first = tmp_path / "först.csv"
+    first.write_bytes(_excel([
+        ("E-post", "Namn", "Kategorier", "Målgrupper"),
+        ("anna@exempelkommun.se", "Anna", "Säkerhet", "skola"),
+        ("bertil@exempelkommun.se", "Bertil Öberg", "", ""),
+        ("cecilia@exempelkommun.se", "Cecilia Ek", "Tips", ""),
+    ], ";").encode("cp1252"))
+    assert run("subscribers", "import", str(first)).stdout.startswith("3 added, 0 updated")
+    assert run("subscribers", "remove", "bertil@exempelkommun.se").exit_code == 0
+    # David gets the highest id, then is erased: his id must never name anyone else.
+    assert run("subscribers", "add", "david@exempelkommun.se").exit_code == 0
+    assert run("subscribers", "forget", "david@exempelkommun.se").exit_code == 0
+
+    second = tmp_path / "sedan.csv"
+    second.write_bytes(_excel([
+        ("E-post", "Namn", "Kategorier", "Målgrupper"),
+        ("ANNA@exempelkommun.se", "Anna Åström", "Säkerhet", "skola"),  # new name: updated
+        ("bertil@exempelkommun.se", "Bertil Öberg", "", ""),           # left: stays out
+        ("cecilia@exempelkommun.se", "Cecilia Ek", "Tips", ""),        # as before
+        ("eva@exempelkommun.se", "Eva", "", "förvaltning"),             # new
+    ], ";").encode("cp1252"))
+    result = run("subscribers", "import", str(second))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "1 added, 1 updated, 1 unchanged, 1 left alone (unsubscribed), 0 invalid lines skipped"]
+
+    anna = json.loads(run("subscribers", "export", "anna@exempelkommun.se").stdout)
+    assert anna["subscriber"]["email"] == "ANNA@exempelkommun.se"
+    assert anna["subscriber"]["name"] == "Anna Åström"
+    assert [(a["action"], a["source"], a["detail"]) for a in anna["audit"]] == [
+        ("added", "csv import", {"name": "Anna", "choices": ["Säkerhet för skola"]}),
+        ("updated", "csv import", {"name": "Anna Åström", "choices": ["Säkerhet för skola"]}),
+    ]
+    eva = json.loads(run("subscribers", "export", "eva@exempelkommun.se").stdout)
+    assert eva["subscriber"]["id"] == 5
+    assert eva["subscriber"]["state"] == "active"
+    assert eva["subscriber"]["confirmed_at"] == eva["subscriber"]["created_at"] is not None
+    assert [(a["action"], a["detail"]) for a in eva["audit"]] == [
+        ("added", {"name": "Eva", "choices": ["alla nyheter för förvaltning"]})]
+    bertil = json.loads(run("subscribers", "export", "bertil@exempelkommun.se").stdout)
+    assert bertil["subscriber"]["state"] == "unsubscribed"
+    assert [a["action"] for a in bertil["audit"]] == ["added", "unsubscribed"]
+    cecilia = json.loads(run("subscribers", "export", "cecilia@exempelkommun.se").stdout)
+    assert [a["action"] for a in cecilia["audit"]] == ["added"]
+
+    # Every subscriber has its own key for signed links: URL-safe, 8 characters.
+    with sqlite3.connect(run.db) as db:
+        keys = [k for (k,) in db.execute("SELECT token_key FROM subscribers")]
+    assert len(keys) == 4 and len(set(keys)) == 4
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{8}", k) for k in keys), keys
