@@ -1,4 +1,8 @@
-"""Errors of the post model; the MkDocs adapter turns them into a failed build."""
+"""Errors of the post model; the MkDocs adapter turns them into a failed build.
+
+Writers read these messages (in the build's output and in ``nyhet granska``), so they are in
+Swedish, like everything else a writer sees; field names stay as written in the file.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,8 @@ class Problem:
     value: str | None
     """The bad value as the writer wrote it; None when the field is missing."""
     allowed: str
-    reason: str = "is not allowed"
+    """What is allowed, worded as what the writer should do: ``skriv en av: klar, pågår``."""
+    reason: str = "är inte tillåtet"
     line: int | None = None
     """Line of the field in the file (1 is the opening '---'); None when unknown or missing."""
 
@@ -29,8 +34,9 @@ class Problem:
 
     def __str__(self) -> str:
         if self.value is None:
-            return f"{self.where}: {self.field} is missing; expected {self.allowed}"
-        return f"{self.where}: {self.field} {self.value} {self.reason}; expected {self.allowed}"
+            return f"{self.where}: {self.field} saknas; {self.allowed}"
+        # 'field: value' as the writer wrote it in the file.
+        return f"{self.where}: {self.field}: {self.value} {self.reason}; {self.allowed}"
 
 
 class FrontMatterError(ContentError):
@@ -47,4 +53,5 @@ class FrontMatterSyntaxError(ContentError):
     def __init__(self, source: str, line: int, reason: str) -> None:
         self.source = source
         self.line = line
-        super().__init__(f"{source}:{line}: front matter is not valid YAML: {reason}")
+        super().__init__(f"{source}:{line}: uppgifterna överst i filen (front matter) går inte "
+                         f"att läsa: {reason}")

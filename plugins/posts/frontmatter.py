@@ -111,16 +111,59 @@ def load_front_matter(text: str, source: str) -> FrontMatter:
         mark = error.problem_mark or error.context_mark
         # +2: the opening '---' is line 1 and marks count from 0.
         line = mark.line + 2 if mark else 1
-        raise FrontMatterSyntaxError(source, line, error.problem or str(error)) from error
+        raise FrontMatterSyntaxError(source, line, yaml_problem(error.problem or str(error))) \
+            from error
     except yaml.YAMLError as error:
-        raise FrontMatterSyntaxError(source, 1, str(error)) from error
+        raise FrontMatterSyntaxError(source, 1, yaml_problem(str(error))) from error
+    except (ValueError, TypeError) as error:
+        # An explicit tag on a value that does not fit it ('!!int tio'): PyYAML raises a bare
+        # ValueError without a line.
+        raise FrontMatterSyntaxError(
+            source, 1, "ett värde passar inte typen som står före det (!!…); ta bort typen"
+        ) from error
     finally:
         loader.dispose()
     if data is None:
         return FrontMatter({})
     if not isinstance(data, dict):
-        raise FrontMatterSyntaxError(source, 2, "expected 'field: value' lines")
+        raise FrontMatterSyntaxError(source, 2, "skriv rader med fält: värde")
     return FrontMatter(data, _field_lines(node))
+
+
+# PyYAML's problems (libyaml's wording and the pure-Python parser's), worded for writers: what
+# is probably wrong and how to mend it. Checked in order; the first match wins.
+_YAML_PROBLEMS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("tab",), "raden börjar med ett tabbtecken; dra in med mellanslag"),
+    (("mapping values are not allowed",),
+     "ett kolon följt av mellanslag inne i ett värde, eller en rad med fel indrag; sätt "
+     "citattecken runt värdet (\"…\") eller rätta indraget"),
+    (("could not find expected ':'",),
+     "en rad saknar kolon (:) mellan fältets namn och värdet, eller ett citattecken stängs "
+     "aldrig"),
+    (("end of stream",),
+     "uppgifterna tar slut mitt i ett värde: ett citattecken, en [lista] eller en {grupp} "
+     "stängs aldrig"),
+    (("']'",), "en lista inom [ ] stängs aldrig, eller ett komma saknas mellan namnen"),
+    (("'}'",), "en grupp inom { } stängs aldrig, eller ett komma saknas"),
+    (("cannot start any token",),
+     "ett värde börjar med ett tecken som inte får stå först (som @, ` eller %), eller en rad "
+     "börjar med tabb; sätt citattecken runt värdet och dra in med mellanslag"),
+    (("undefined alias", "alias"), "ett värde börjar med *; sätt citattecken runt värdet"),
+    (("unknown escape",),
+     "okänd kombination med \\ inom \"…\"; skriv \\\\ för ett bakstreck eller använd '…'"),
+    (("constructor for the tag",), "ett värde börjar med !; sätt citattecken runt värdet"),
+    (("expected key", "block end", "expected <"),
+     "en rad har fel indrag, eller det står text efter ett avslutande citattecken"),
+)
+
+
+def yaml_problem(problem: str) -> str:
+    """A YAML parser's problem in plain Swedish (the parser's own words kept as a clue)."""
+    lowered = problem.lower()
+    for needles, message in _YAML_PROBLEMS:
+        if any(needle in lowered for needle in needles):
+            return message
+    return f"kontrollera kolon, citattecken och indrag (YAML säger: {problem})"
 
 
 def _field_lines(node: yaml.Node) -> dict[str, int]:

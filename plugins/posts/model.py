@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timezone
@@ -26,7 +25,12 @@ from .slugs import is_slug, slugify
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DESCRIPTION_MAX = 300
+FILE_NAME = "filnamnet"
+"""How problems name a post's file name, which is its key unless it sets ``id``."""
 LIST_SEPARATOR = ";"  # Joins list values in feeds and subscriber topics, so values may not hold it.
+
+_DATE_FORMS = "skriv ett datum (2025-03-10) eller datum och tid (2025-03-10 09:30)"
+_SLUG_RULE = "använd bara små bokstäver a-z (utan å, ä och ö), siffror och bindestreck"
 
 _DATETIME_TEXT = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>\d{1,2}[:.]\d{2}(?::\d{2})?))?"
@@ -131,9 +135,9 @@ def unknown_fields(
         if name in known:
             continue
         close = difflib.get_close_matches(str(name), known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
+        hint = f"; menade du {close[0]}?" if close else f"; kända fält: {', '.join(known)}"
         where = f"{source}:{lines[name]}" if name in lines else source
-        warnings.append(f"{where}: unknown field '{name}' is ignored{hint}")
+        warnings.append(f"{where}: fältet {name} är okänt och används inte{hint}")
     return warnings
 
 
@@ -147,7 +151,7 @@ class _Reader:
     lines: Mapping[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
-    def fail(self, name: str, value: Any, allowed: str, reason: str = "is not allowed") -> None:
+    def fail(self, name: str, value: Any, allowed: str, reason: str = "är inte tillåtet") -> None:
         shown = None if value is None else _show(value)
         line = self.lines.get(name) or self.lines.get(name.split(".", 1)[0])
         self.problems.append(Problem(self.source, name, shown, allowed, reason, line))
@@ -155,7 +159,7 @@ class _Reader:
     def get(self, mapping: Mapping[str, Any], name: str, path: str, *, required: bool) -> Any:
         value = mapping.get(name)
         if value is None and required:
-            self.fail(path, None, "a value")
+            self.fail(path, None, "skriv ett värde")
         return value
 
     def text(self, name: str, *, required: bool = True, max_length: int | None = None,
@@ -166,18 +170,19 @@ class _Reader:
             return None
         if isinstance(value, bool):
             # YAML 1.1 reads yes/no/on/off as booleans; the writer meant words.
-            self.fail(path, value, "text; put quotes around words such as yes, no, on and off")
+            self.fail(path, value, "skriv text, och sätt citattecken runt ord som yes, no, on "
+                                   "och off")
             return None
         if isinstance(value, (list, dict)):
-            self.fail(path, value, "a single line of text")
+            self.fail(path, value, "skriv en enda rad text")
             return None
         result = " ".join(str(value).split())
         if not result:
-            self.fail(path, value, "non-empty text")
+            self.fail(path, value, "skriv någon text")
             return None
         if max_length is not None and len(result) > max_length:
-            self.fail(path, f"{result[:40]}… ({len(result)} characters)",
-                      f"at most {max_length} characters")
+            self.fail(path, f"{result[:40]}… ({len(result)} tecken)",
+                      f"skriv högst {max_length} tecken")
             return None
         return result
 
@@ -186,27 +191,28 @@ class _Reader:
         value = self.meta.get(name)
         if value is None:
             if required:
-                choices = f"one or more of: {', '.join(allowed)}" if allowed else "a name"
+                choices = (f"skriv en eller flera av: {', '.join(allowed)}" if allowed
+                           else "skriv ett namn")
                 self.fail(name, None, choices)
             return ()
         items = value if isinstance(value, list) else [value]
         result: list[str] = []
         for item in items:
             if isinstance(item, (bool, list, dict)) or item is None:
-                self.fail(name, item, "a list of names, e.g. [Microsoft 365, Teams]")
+                self.fail(name, item, "skriv en lista med namn, t.ex. [Microsoft 365, Teams]")
                 continue
             text = " ".join(str(item).split())
             if allowed is not None and text not in allowed:
                 suggestion = _closest(text, allowed)
-                self.fail(name, text, f"one of: {', '.join(allowed)}{suggestion}")
+                self.fail(name, text, f"skriv en av: {', '.join(allowed)}{suggestion}")
                 continue
             if LIST_SEPARATOR in text:
-                self.fail(name, text, f"names without '{LIST_SEPARATOR}'")
+                self.fail(name, text, f"skriv namn utan {LIST_SEPARATOR}")
                 continue
             if text and text not in result:
                 result.append(text)
         if required and not result and not self.problems_for(name):
-            self.fail(name, value, "at least one name")
+            self.fail(name, value, "skriv minst ett namn")
         return tuple(result)
 
     def problems_for(self, name: str) -> bool:
@@ -228,11 +234,12 @@ class _Reader:
         elif isinstance(value, str) and (match := _DATETIME_TEXT.match(value.strip())):
             parsed = _from_text(match)
             if parsed is None:
-                self.fail(path, value, "a real date, written 2025-03-10 or 2025-03-10 09:30")
+                self.fail(path, value, "skriv ett datum som finns, som 2025-03-10 eller "
+                                       "2025-03-10 09:30")
                 return None
             moment = parsed
         else:
-            self.fail(path, value, "a date (2025-03-10) or date and time (2025-03-10 09:30)")
+            self.fail(path, value, _DATE_FORMS)
             return None
         if moment.tzinfo is None or moment.utcoffset() is None:
             return self.local(moment.replace(tzinfo=None), path)
@@ -244,17 +251,18 @@ class _Reader:
         second = wall.replace(tzinfo=self.tz, fold=1)
         if first.astimezone(UTC).astimezone(self.tz).replace(tzinfo=None) != wall:
             after = (first.astimezone(UTC).astimezone(self.tz)).strftime("%H:%M")
-            self.fail(path, wall, f"a time that exists, e.g. {after}",
-                      f"does not exist in {self.tz.key}: the clocks skip that hour when "
-                      f"summer time begins")
+            self.fail(path, wall, f"skriv en tid som finns, t.ex. {after}",
+                      f"finns inte i tidszonen {self.tz.key}: klockan hoppar över den timmen "
+                      f"när sommartiden börjar")
             return None
         if first.utcoffset() != second.utcoffset():
             text = wall.strftime("%Y-%m-%d %H:%M")
             self.fail(path, wall,
-                      f"the time with its offset: {text}{_offset(first)} (the first time, "
-                      f"summer time) or {text}{_offset(second)} (the second time)",
-                      f"occurs twice in {self.tz.key}: the clocks go back an hour when "
-                      f"summer time ends")
+                      f"skriv tiden med sin skillnad mot UTC: {text}{_offset(first)} "
+                      f"(första gången, sommartid) eller {text}{_offset(second)} (andra "
+                      f"gången)",
+                      f"finns två gånger i tidszonen {self.tz.key}: klockan ställs tillbaka en "
+                      f"timme när sommartiden slutar")
             return None
         return _fixed(first)
 
@@ -263,22 +271,23 @@ class _Reader:
             return value.date()
         if isinstance(value, date):
             return value
-        moment = self.moment(value, path) if isinstance(value, str) else None
-        if moment is None:
-            if not isinstance(value, str):
-                self.fail(path, value, "a date, written 2025-03-10")
-            return None
-        return moment.date()
+        if isinstance(value, str) and _DATETIME_TEXT.match(value.strip()):
+            moment = self.moment(value, path)
+            return moment.date() if moment else None
+        # Not the date-and-time wording of moment(): a day is asked for.
+        self.fail(path, value, "skriv ett datum, som 2025-03-10")
+        return None
 
     def mapping(self, name: str, keys: tuple[str, ...]) -> Mapping[str, Any] | None:
         value = self.meta.get(name)
         if value is None:
             return None
         if not isinstance(value, dict):
-            self.fail(name, value, f"a group with the fields {' and '.join(keys)}")
+            self.fail(name, value, f"skriv en grupp med fälten {' och '.join(keys)}")
             return None
         for extra in sorted(set(value) - set(keys), key=str):
-            self.fail(f"{name}.{extra}", value[extra], f"only {' and '.join(keys)}")
+            self.fail(f"{name}.{extra}", value[extra],
+                      f"{name} kan bara ha fälten {' och '.join(keys)}")
         return value
 
 
@@ -309,14 +318,14 @@ def _show(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, bool):
-        return f"{value} (YAML read it as yes/no)"
+        return f"{value} (YAML läste det som ja/nej)"
     return str(value)
 
 
 def _closest(value: str, allowed: tuple[str, ...]) -> str:
     folded = {candidate.casefold(): candidate for candidate in allowed}
     close = difflib.get_close_matches(value.casefold(), list(folded), n=1)
-    return f" (did you mean '{folded[close[0]]}'?)" if close else ""
+    return f" (menade du {folded[close[0]]}?)" if close else ""
 
 
 def parse_post(
@@ -336,11 +345,11 @@ def parse_post(
     description = read.text("description", max_length=DESCRIPTION_MAX)
     published = read.moment(meta["date"], "date") if meta.get("date") is not None else None
     if meta.get("date") is None:
-        read.fail("date", None, "a date (2025-03-10) or date and time (2025-03-10 09:30)")
+        read.fail("date", None, _DATE_FORMS)
     updated = read.moment(meta["updated"], "updated") if meta.get("updated") is not None else None
     if published and updated and updated < published:
-        read.fail("updated", meta["updated"], f"a moment after date {_show(published)}",
-                  "is before date")
+        read.fail("updated", meta["updated"], f"skriv en tidpunkt efter date {_show(published)}",
+                  "är före date")
     categories = read.names("categories", allowed=taxonomy.categories, required=True)
     audience = read.names("audience", allowed=taxonomy.audiences, required=True)
     services = read.names("services")
@@ -354,8 +363,9 @@ def parse_post(
         end_at = read.moment(end, "window.end") if end is not None else None
         if start_at and end_at:
             if end_at <= start_at:
-                read.fail("window.end", end_at, "an end after the start",
-                          f"is before window.start {_show(start_at)}")
+                how = "är före" if end_at < start_at else "är samma tid som"
+                read.fail("window.end", end_at, "skriv ett slut efter starten",
+                          f"{how} window.start {_show(start_at)}")
             else:
                 window = Window(start_at, end_at)
 
@@ -370,27 +380,26 @@ def parse_post(
     status = Status.PLANNED
     raw_status = meta.get("status")
     if raw_status is None:
-        read.fail("status", None, f"one of: {', '.join(Status)}")
+        read.fail("status", None, f"skriv en av: {', '.join(Status)}")
     else:
         try:
             status = Status(str(raw_status).strip().lower())
         except ValueError:
-            read.fail("status", raw_status, f"one of: {', '.join(Status)}")
+            read.fail("status", raw_status, f"skriv en av: {', '.join(Status)}")
 
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
-        read.fail("draft", draft, "true or false")
+        read.fail("draft", draft, "skriv true eller false")
 
     stem = file_stem(source)
     key = stem
     if meta.get("id") is not None:
         key = str(meta["id"]).strip()
         if not is_slug(key):
-            read.fail("id", meta["id"], f"lowercase ASCII letters, digits and hyphens, e.g. "
-                                        f"'{slugify(key) or 'serverflytt'}'")
+            read.fail("id", meta["id"], f"{_SLUG_RULE}, t.ex. {slugify(key) or 'serverflytt'}")
     elif not is_slug(stem):
-        read.fail("file name", stem, f"lowercase ASCII letters, digits and hyphens, since it "
-                                     f"becomes the address; rename to '{slugify(stem)}.md'")
+        read.fail(FILE_NAME, stem, f"{_SLUG_RULE}, eftersom namnet blir sidans adress; byt namn "
+                                   f"till {slugify(stem)}.md")
 
     if read.problems:
         raise FrontMatterError(read.problems)
@@ -431,17 +440,18 @@ def control_characters(text: str, where: str) -> list[Problem]:
     for number, line in enumerate(text.split("\n"), start=1):
         for match in _NOT_XML.finditer(line):
             char = match.group()
-            name = unicodedata.name(char, _CONTROL_NAMES.get(char, "control character"))
+            name = _CONTROL_NAMES.get(char, "osynligt styrtecken")
             problems.append(Problem(
-                where, f"text, column {match.start() + 1},", f"U+{ord(char):04X} ({name})",
-                "no invisible control characters: delete it (text pasted from Word can "
-                "carry them)", "cannot be published", number,
+                where, f"tecknet i kolumn {match.start() + 1}", f"U+{ord(char):04X} ({name})",
+                "ta bort det (text som klistrats in från Word kan ha sådana osynliga tecken)",
+                "kan inte publiceras", number,
             ))
     return problems
 
 
-_CONTROL_NAMES = {"\x0b": "LINE TABULATION", "\x0c": "FORM FEED", "\x00": "NULL",
-                  "\x08": "BACKSPACE"}
+# Swedish names of the ones Word pastes; Unicode names them only in English.
+_CONTROL_NAMES = {"\x0b": "radbrytning från Word", "\x0c": "sidbrytning", "\x00": "nolltecken",
+                  "\x08": "backsteg"}
 
 
 def file_stem(source: str) -> str:
@@ -466,12 +476,12 @@ def duplicate_keys(
             first[post.key] = post
             continue
         other = first[post.key]
-        field_name = "file name" if post.key == file_stem(post.source) else "id"
-        how = "file name" if other.key == file_stem(other.source) else "id"
+        field_name = FILE_NAME if post.key == file_stem(post.source) else "id"
+        how = "filnamn" if other.key == file_stem(other.source) else "id"
         problems.append(Problem(
             name(post), field_name, post.key,
-            "an id that no other post has; set 'id:' to a new name",
-            f"is already the {how} of {name(other)}",
+            "ge nyheten ett id som ingen annan nyhet har: skriv id: och ett nytt namn",
+            f"används redan som {how} av {name(other)}",
         ))
     return problems
 

@@ -102,7 +102,8 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         errors += [str(problem) for problem in
                    duplicate_keys(posts, lambda post: f"{docs_name}/{post.source}")]
         if errors:
-            raise PluginError("Front matter problems:\n" + "\n".join(errors))
+            raise PluginError("Fel i uppgifterna överst i sidorna (front matter):\n"
+                              + "\n".join(errors))
 
         self.posts = newest_first(posts)
         self._by_source = {post.source: post for post in self.posts}
@@ -112,7 +113,7 @@ class PostsPlugin(BasePlugin[PostsConfig]):
             # them as drafts); a build leaves them out completely.
             for post in self.posts:
                 if not post.is_published(self.now):
-                    log.info("Not published (draft or future date): %s", post.source)
+                    log.info("Publiceras inte (utkast eller framtida datum): %s", post.source)
                     files.remove(files.get_file_from_path(post.source))  # type: ignore[arg-type]
         self._files = files
         return files

@@ -59,6 +59,7 @@ class StagingPlugin(BasePlugin[StagingConfig]):
         staging, target, self.staging = self.staging, self.target, None
         if self.failed:
             remove(staging)
-            log.error("The build failed; %s is left as it was", target)
+            # Writers read this in the build's output: Swedish, like the messages before it.
+            log.error("Bygget misslyckades; %s är kvar som det var", target)
             return
         swap_in(staging, target)

@@ -85,7 +85,7 @@ def test_messages_point_at_the_lines_to_change(project: Path, nyhet: Nyhet) -> N
         f"{path}:2: fel: titeln ”Servrarna flyttar till datacenter i Västerås \N{EN DASH} "
         "steg 1” har redan en annan nyhet: content/news/posts/flytt-till-datacenter-steg-1.md; "
         "välj en titel som skiljer dem åt",
-        f"{path}:7: fel: unknown field 'audiance' is ignored; did you mean 'audience'?",
+        f"{path}:7: fel: fältet audiance är okänt och används inte; menade du audience?",
         f"{path}:10: varning: window.end 2026-11-10 20:00 har passerat men status är "
         "fortfarande planerad; ändra status till klar eller inställd",
         f"{path}:12: varning: action.by 2026-11-10 har passerat men status är planerad; ändra "
@@ -132,18 +132,21 @@ def test_front_matter_problems_at_the_line_of_their_field(project: Path, nyhet: 
     path = write(project, "fel-i-front-matter.md", BAD_FRONT_MATTER)
     result = nyhet("granska", path)
     lines = result.stdout.splitlines()
-    assert (f"{path}:5: fel: categories Nyheter is not allowed; expected one of: Planerad "
+    assert (f"{path}:5: fel: categories: Nyheter är inte tillåtet; skriv en av: Planerad "
             "ändring, Driftstörning, Nytt system, Säkerhet, Tips") in lines
-    assert (f"{path}:10: fel: window.end 2026-11-10 10:00 is before window.start "
-            "2026-11-10 18:00; expected an end after the start") in lines
+    assert (f"{path}:10: fel: window.end: 2026-11-10 10:00 är före window.start "
+            "2026-11-10 18:00; skriv ett slut efter starten") in lines
     assert result.returncode == 1
 
 
 def test_yaml_syntax_error_at_its_line(project: Path, nyhet: Nyhet) -> None:
     path = write(project, "trasig.md", "---\ntitle: \"Trasig\ndate: 2026-11-01\n---\n\nText.\n")
     result = nyhet("granska", path)
-    assert result.stdout.startswith(f"{path}:")
-    assert ": fel: front matter is not valid YAML" in result.stdout
+    # The quote opened on line 2 is still open when the front matter ends at line 4.
+    assert result.stdout.splitlines()[0] == (
+        f"{path}:4: fel: uppgifterna överst i filen (front matter) går inte att läsa: "
+        "uppgifterna tar slut mitt i ett värde: ett citattecken, en [lista] eller en {grupp} "
+        "stängs aldrig")
     assert result.returncode == 1
 
 
@@ -168,8 +171,8 @@ def test_github_annotations(project: Path, nyhet: Nyhet) -> None:
     path = write(project, "granskning.md", BROKEN_POST)
     result = nyhet("granska", "--format", "github", path)
     lines = result.stdout.splitlines()
-    assert (f"::error file={path},line=7,title=nyhet granska (unknown-field)::unknown field "
-            "'audiance' is ignored; did you mean 'audience'?") in lines
+    assert (f"::error file={path},line=7,title=nyhet granska (unknown-field)::fältet audiance "
+            "är okänt och används inte; menade du audience?") in lines
     assert (f"::warning file={path},line=29,title=nyhet granska (long-sentence)::meningen har "
             "27 ord (högst 25); dela upp den") in lines
     assert any(line.startswith(f"::notice file={path},line=29,") for line in lines)
@@ -206,9 +209,9 @@ def test_the_models_rule_across_posts_a_taken_id(project: Path, nyhet: Nyhet) ->
     path = write(project, "samma-id.md", text.replace("status: planerad",
                                                        "status: klar\nid: jobba-var-du-vill"))
     result = nyhet("granska", path)
-    assert (f"{path}:8: fel: id jobba-var-du-vill is already the file name of "
-            f"{POSTS}/jobba-var-du-vill.md; expected an id that no other post has; set 'id:' "
-            "to a new name") in result.stdout.splitlines(), result.stdout
+    assert (f"{path}:8: fel: id: jobba-var-du-vill används redan som filnamn av "
+            f"{POSTS}/jobba-var-du-vill.md; ge nyheten ett id som ingen annan nyhet har: skriv "
+            "id: och ett nytt namn") in result.stdout.splitlines(), result.stdout
     assert result.returncode == 1
 
 

@@ -36,8 +36,8 @@ def test_commit_with_a_broken_post_is_stopped(project: Path) -> None:
 
     stopped = pre_commit(project, "run", "--files", "content/news/posts/granskning.md")
     assert stopped.returncode == 1
-    assert ("content/news/posts/granskning.md:7: fel: unknown field 'audiance' is ignored; "
-            "did you mean 'audience'?") in stopped.stdout
+    assert ("content/news/posts/granskning.md:7: fel: fältet audiance är okänt och används "
+            "inte; menade du audience?") in stopped.stdout
 
     fine = pre_commit(project, "run", "--files", "content/guides/teams-moten.md")
     assert fine.returncode == 0, fine.stdout

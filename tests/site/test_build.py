@@ -120,30 +120,34 @@ def test_headings_get_readable_ascii_anchors(project: Path, tmp_path: Path) -> N
 BROKEN_POSTS = {
     "window-end-before-start": (
         "window:\n  start: 2025-03-01 12:00\n  end: 2025-03-01 10:00\n",
-        "content/news/posts/trasig.md:10: window.end 2025-03-01 10:00 is before window.start "
-        "2025-03-01 12:00",
+        "content/news/posts/trasig.md:10: window.end: 2025-03-01 10:00 är före window.start "
+        "2025-03-01 12:00; skriv ett slut efter starten",
     ),
     "unknown-category": (
         "categories: [Nyheter]\n",
-        "content/news/posts/trasig.md:7: categories Nyheter is not allowed; expected one of: "
+        "content/news/posts/trasig.md:7: categories: Nyheter är inte tillåtet; skriv en av: "
         "Planerad ändring, Driftstörning, Nytt system, Säkerhet, Tips",
     ),
     "bad-status": (
         "status: klart\n",
-        "content/news/posts/trasig.md:7: status klart is not allowed; expected one of: planerad, "
+        "content/news/posts/trasig.md:7: status: klart är inte tillåtet; skriv en av: planerad, "
         "pågår, klar, inställd",
     ),
     "description-too-long": (
         f"description: {'Lång text. ' * 40}\n",
-        "content/news/posts/trasig.md:7: description",
+        # 40 times 'Lång text. ' (11 characters) less YAML's trailing space: 439; shown: 40.
+        "content/news/posts/trasig.md:7: description: Lång text. Lång text. Lång text. Lång "
+        "te… (439 tecken) är inte tillåtet; skriv högst 300 tecken",
     ),
     "bad-date": (
         "date: 2025-13-01\n",
-        "content/news/posts/trasig.md:7: date 2025-13-01 is not allowed",
+        "content/news/posts/trasig.md:7: date: 2025-13-01 är inte tillåtet; skriv ett datum som "
+        "finns, som 2025-03-10 eller 2025-03-10 09:30",
     ),
     "broken-yaml": (
         "services: [Microsoft 365\n",
-        "content/news/posts/trasig.md:",
+        "content/news/posts/trasig.md:9: uppgifterna överst i filen (front matter) går inte "
+        "att läsa: en lista inom [ ] stängs aldrig, eller ett komma saknas mellan namnen",
     ),
 }
 
@@ -176,8 +180,8 @@ def test_broken_yaml_gives_the_line(project: Path, tmp_path: Path) -> None:
         broken_post("services: [Microsoft 365\n"), encoding="utf-8")
     build = run_build(project, tmp_path / "site", strict=False)
     assert build.returncode != 0
-    assert re.search(r"content/news/posts/trasig\.md:\d+: front matter is not valid YAML",
-                     build.output), build.output
+    assert re.search(r"content/news/posts/trasig\.md:\d+: uppgifterna överst i filen \(front "
+                     r"matter\) går inte att läsa", build.output), build.output
 
 
 def test_a_broken_guide_stops_the_build(project: Path, tmp_path: Path) -> None:
@@ -186,7 +190,8 @@ def test_a_broken_guide_stops_the_build(project: Path, tmp_path: Path) -> None:
                      encoding="utf-8")
     build = run_build(project, tmp_path / "site", strict=False)
     assert build.returncode != 0
-    assert "content/guides/trasig.md:4: applies_to elever is not allowed" in build.output
+    assert ("content/guides/trasig.md:4: applies_to: elever är inte tillåtet; skriv en av: "
+            "alla, skola, förvaltning, vård och omsorg") in build.output
 
 
 def test_a_misspelt_field_fails_a_strict_build(project: Path, tmp_path: Path) -> None:
@@ -194,8 +199,8 @@ def test_a_misspelt_field_fails_a_strict_build(project: Path, tmp_path: Path) ->
         broken_post("audiance: [skola]\n"), encoding="utf-8")
     build = run_build(project, tmp_path / "site", strict=True)
     assert build.returncode != 0
-    assert ("content/news/posts/stavfel.md:8: unknown field 'audiance' is ignored; did you mean "
-            "'audience'?") in build.output
+    assert ("content/news/posts/stavfel.md:8: fältet audiance är okänt och används inte; menade "
+            "du audience?") in build.output
     relaxed = run_build(project, tmp_path / "relaxed", strict=False)
     assert relaxed.returncode == 0, relaxed.output
 
@@ -225,8 +230,9 @@ def test_an_id_equal_to_another_posts_file_name_stops_the_build(
     clash(project, "ny-krock.md", "id: jobba-var-du-vill\n")
     build = run_build(project, tmp_path / "site")
     assert build.returncode != 0
-    assert ("content/news/posts/ny-krock.md: id jobba-var-du-vill is already the file name of "
-            "content/news/posts/jobba-var-du-vill.md") in build.output, build.output
+    assert ("content/news/posts/ny-krock.md: id: jobba-var-du-vill används redan som filnamn av "
+            "content/news/posts/jobba-var-du-vill.md; ge nyheten ett id som ingen annan nyhet "
+            "har: skriv id: och ett nytt namn") in build.output, build.output
 
 
 def test_two_posts_with_one_file_name_in_different_folders_stop_the_build(
@@ -237,7 +243,7 @@ def test_two_posts_with_one_file_name_in_different_folders_stop_the_build(
     clash(project, "krock.md")
     build = run_build(project, tmp_path / "site")
     assert build.returncode != 0
-    assert ("content/news/posts/krock.md: file name krock is already the file name of "
+    assert ("content/news/posts/krock.md: filnamnet: krock används redan som filnamn av "
             "content/news/posts/2025/krock.md") in build.output, build.output
 
 
@@ -249,6 +255,7 @@ def test_a_control_character_pasted_from_word_stops_the_build_naming_file_and_li
     build = run_build(project, tmp_path / "site", strict=False)
     assert build.returncode != 0
     # Line 1 '---', 2-7 the six fields, 8 '---', 9 empty, 10 '# Trasig', 11 empty, 12, 13, 14.
-    assert ("content/news/posts/fran-word.md:14: text, column 6, U+000C (FORM FEED) cannot be "
-            "published") in build.output, build.output
+    assert ("content/news/posts/fran-word.md:14: tecknet i kolumn 6: U+000C (sidbrytning) kan "
+            "inte publiceras; ta bort det (text som klistrats in från Word kan ha sådana "
+            "osynliga tecken)") in build.output, build.output
     assert "ValueError" not in build.output

@@ -45,6 +45,7 @@ def test_a_failed_build_leaves_the_previous_site_as_it_was(
 
     assert failed.returncode != 0, failed.output
     assert snapshot(site) == before
+    assert f"Bygget misslyckades; {site} är kvar som det var" in failed.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project", "site"], \
         "the staging folder was left behind"
 

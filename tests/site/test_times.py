@@ -67,14 +67,19 @@ def test_the_feed_gives_a_window_across_the_repeated_hour_as_instants(site: Path
 
 @pytest.mark.parametrize(("extra", "message"), [
     ("window:\n  start: 2026-03-29 02:30\n  end: 2026-03-29 03:10\n",
-     "content/news/posts/natt.md:9: window.start 2026-03-29 02:30 does not exist in "
-     "Europe/Stockholm"),
+     "content/news/posts/natt.md:9: window.start: 2026-03-29 02:30 finns inte i tidszonen "
+     "Europe/Stockholm: klockan hoppar över den timmen när sommartiden börjar; skriv en tid "
+     "som finns, t.ex. 03:30"),
     ("window:\n  start: 2027-03-28 01:00\n  end: 2027-03-28 02:15\n",
-     "content/news/posts/natt.md:10: window.end 2027-03-28 02:15 does not exist"),
+     "content/news/posts/natt.md:10: window.end: 2027-03-28 02:15 finns inte i tidszonen "
+     "Europe/Stockholm"),
     ("updated: 2026-10-25 02:30\n",
-     "content/news/posts/natt.md:8: updated 2026-10-25 02:30 occurs twice in Europe/Stockholm"),
+     "content/news/posts/natt.md:8: updated: 2026-10-25 02:30 finns två gånger i tidszonen "
+     "Europe/Stockholm: klockan ställs tillbaka en timme när sommartiden slutar; skriv tiden "
+     "med sin skillnad mot UTC: 2026-10-25 02:30+02:00 (första gången, sommartid) eller "
+     "2026-10-25 02:30+01:00 (andra gången)"),
     ("updated: 2027-10-31 02:05\n",
-     "content/news/posts/natt.md:8: updated 2027-10-31 02:05 occurs twice"),
+     "content/news/posts/natt.md:8: updated: 2027-10-31 02:05 finns två gånger"),
 ])
 def test_a_local_time_that_does_not_exist_or_occurs_twice_stops_the_build(
     project: Path, tmp_path: Path, extra: str, message: str
