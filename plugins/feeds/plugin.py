@@ -34,6 +34,7 @@ from .render import (
     RENDERERS,
     Feed,
     Item,
+    ItemCache,
     Vocabulary,
     render_all,
 )
@@ -229,12 +230,13 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
             summaries = (self._item(post, authors, None) for post in published)
             feeds.insert(1, feed("news-archive", f"{title} (arkiv)", summaries))
 
+        cache = ItemCache()  # A post in several feeds is rendered once per format.
         for name, rendered in feeds:
             # The file's time is the newest change among its items, not the build's: a
             # rebuild of the same content keeps the Last-Modified and the ETag that nginx,
             # Apache and IIS derive from it, so readers and the newsletter get a 304.
             changed = (rendered.updated or NO_ITEMS_UPDATED).timestamp()
-            for fmt, body in render_all(rendered).items():
+            for fmt, body in render_all(rendered, cache).items():
                 write_atomically(out / f"{name}{RENDERERS[fmt][0]}", body, changed)
         # Material's JavaScript treats every <link rel="alternate"> as a language version and
         # fetches sitemap.xml beside it; an empty one in each feed folder saves every page

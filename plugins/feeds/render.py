@@ -14,6 +14,7 @@ Change metadata travels in every format (see README, "Feed format"):
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import re
@@ -109,6 +110,50 @@ class Feed:
         return max(moments) if moments else None
 
 
+class ItemCache:
+    """Each item rendered once per format, for the feeds of one build that share it.
+
+    A post is in the news feed, its category feeds and its audience feeds; building its
+    elements again for each, and above all copying its body into each, was most of the feed
+    plugin's time. An item renders the same in every feed with the same author, language and
+    extension address (the only channel values an item uses), so they are part of the key.
+    """
+
+    def __init__(self) -> None:
+        self._done: dict[tuple[object, ...], tuple[Item, object]] = {}
+
+    def get(self, fmt: str, item: Item, feed: Feed) -> object | None:
+        """What ``fmt`` made of ``item`` in an earlier feed like ``feed``, if any."""
+        done = self._done.get(self._key(fmt, item, feed))
+        return done[1] if done is not None else None
+
+    def put(self, fmt: str, item: Item, feed: Feed, rendered: object) -> None:
+        # The item is kept with its rendering so that its id() is not reused by another.
+        self._done[self._key(fmt, item, feed)] = (item, rendered)
+
+    @staticmethod
+    def _key(fmt: str, item: Item, feed: Feed) -> tuple[object, ...]:
+        # By identity: hashing an item hashes its post field by field, at every lookup. The
+        # plugin hands every feed the same Item object for a post.
+        return (fmt, id(item), feed.author, feed.language, feed.extension_about)
+
+
+def _add_element(
+    parent: etree._Element, fmt: str, item: Item, feed: Feed,
+    build: Callable[[etree._Element, Item, Feed], etree._Element], cache: ItemCache | None,
+) -> None:
+    """Append ``item``'s element to ``parent``: a copy of an earlier one when ``cache`` has it."""
+    done = cache.get(fmt, item, feed) if cache is not None else None
+    if isinstance(done, etree._Element):
+        # A copy in C: no Python per element, and the body is not checked and converted
+        # again. The namespaces it declares are the parent's, so none is repeated.
+        parent.append(copy.deepcopy(done))
+        return
+    element = build(parent, item, feed)
+    if cache is not None:
+        cache.put(fmt, item, feed, element)
+
+
 def _rfc3339(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
@@ -167,7 +212,29 @@ def _serialize(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
-def render_rss(feed: Feed) -> bytes:
+def _rss_item(channel: etree._Element, item: Item, feed: Feed) -> etree._Element:
+    post = item.post
+    entry = _sub(channel, "item")
+    _sub(entry, "title", _rss_title(post.title))
+    _sub(entry, "link", item.url)
+    _sub(entry, "guid", item.id, isPermaLink="false")
+    _sub(entry, "pubDate", format_datetime(post.date))
+    if post.updated:
+        _sub(entry, f"{{{ATOM_NS}}}updated", _rfc3339(post.updated))
+    for author in item.authors or (feed.author,):
+        _sub(entry, f"{{{DC_NS}}}creator", author)
+    for category in post.categories:
+        _sub(entry, "category", category)
+    # RSS readers take <description> as HTML; the summary is plain text, so a '<Word>' in
+    # it must reach them as text.
+    _sub(entry, "description", html.escape(post.description, quote=False))
+    if item.content_html is not None:
+        _sub(entry, f"{{{CONTENT_NS}}}encoded", item.content_html)
+    _change_elements(entry, post)
+    return entry
+
+
+def render_rss(feed: Feed, cache: ItemCache | None = None) -> bytes:
     """RSS 2.0 with ``atom:link rel=self``, ``dc:creator`` authors and ``content:encoded``."""
     nsmap = {"atom": ATOM_NS, "content": CONTENT_NS, "dc": DC_NS, "itc": CHANGE_NS}
     rss = etree.Element("rss", {"version": "2.0"}, nsmap=nsmap)
@@ -182,28 +249,31 @@ def render_rss(feed: Feed) -> bytes:
         _sub(channel, "lastBuildDate", format_datetime(feed.updated))
     _vocabulary_elements(channel, feed.vocabulary)
     for item in feed.items:
-        post = item.post
-        entry = _sub(channel, "item")
-        _sub(entry, "title", _rss_title(post.title))
-        _sub(entry, "link", item.url)
-        _sub(entry, "guid", item.id, isPermaLink="false")
-        _sub(entry, "pubDate", format_datetime(post.date))
-        if post.updated:
-            _sub(entry, f"{{{ATOM_NS}}}updated", _rfc3339(post.updated))
-        for author in item.authors or (feed.author,):
-            _sub(entry, f"{{{DC_NS}}}creator", author)
-        for category in post.categories:
-            _sub(entry, "category", category)
-        # RSS readers take <description> as HTML; the summary is plain text, so a '<Word>' in
-        # it must reach them as text.
-        _sub(entry, "description", html.escape(post.description, quote=False))
-        if item.content_html is not None:
-            _sub(entry, f"{{{CONTENT_NS}}}encoded", item.content_html)
-        _change_elements(entry, post)
+        _add_element(channel, "rss", item, feed, _rss_item, cache)
     return _serialize(rss)
 
 
-def render_atom(feed: Feed) -> bytes:
+def _atom_item(root: etree._Element, item: Item, feed: Feed) -> etree._Element:
+    atom = f"{{{ATOM_NS}}}"
+    post = item.post
+    entry = _sub(root, atom + "entry")
+    _sub(entry, atom + "id", item.id)
+    _sub(entry, atom + "title", post.title, type="text")
+    _sub(entry, atom + "link", rel="alternate", type="text/html", href=item.url)
+    _sub(entry, atom + "published", _rfc3339(post.date))
+    _sub(entry, atom + "updated", _rfc3339(post.updated or post.date))
+    for name in item.authors:
+        _sub(_sub(entry, atom + "author"), atom + "name", name)
+    for category in post.categories:
+        _sub(entry, atom + "category", term=category)
+    _sub(entry, atom + "summary", post.description, type="text")
+    if item.content_html is not None:
+        _sub(entry, atom + "content", item.content_html, type="html")
+    _change_elements(entry, post)
+    return entry
+
+
+def render_atom(feed: Feed, cache: ItemCache | None = None) -> bytes:
     """Atom 1.0 (RFC 4287) with ``rel=self``, authors and ``content type=html``."""
     root = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS, "itc": CHANGE_NS})
     root.set(f"{{{XML_NS}}}lang", feed.language)
@@ -219,21 +289,7 @@ def render_atom(feed: Feed) -> bytes:
     _sub(author, atom + "name", feed.author)
     _vocabulary_elements(root, feed.vocabulary)
     for item in feed.items:
-        post = item.post
-        entry = _sub(root, atom + "entry")
-        _sub(entry, atom + "id", item.id)
-        _sub(entry, atom + "title", post.title, type="text")
-        _sub(entry, atom + "link", rel="alternate", type="text/html", href=item.url)
-        _sub(entry, atom + "published", _rfc3339(post.date))
-        _sub(entry, atom + "updated", _rfc3339(post.updated or post.date))
-        for name in item.authors:
-            _sub(_sub(entry, atom + "author"), atom + "name", name)
-        for category in post.categories:
-            _sub(entry, atom + "category", term=category)
-        _sub(entry, atom + "summary", post.description, type="text")
-        if item.content_html is not None:
-            _sub(entry, atom + "content", item.content_html, type="html")
-        _change_elements(entry, post)
+        _add_element(root, "atom", item, feed, _atom_item, cache)
     return _serialize(root)
 
 
@@ -250,29 +306,38 @@ def _change_object(post: Post, about: str) -> dict[str, object]:
     }
 
 
-def render_json(feed: Feed) -> bytes:
+def _json_item(item: Item, feed: Feed) -> dict[str, object]:
+    post = item.post
+    entry: dict[str, object] = {
+        "id": item.id,
+        "url": item.url,
+        "title": post.title,
+        "summary": post.description,
+        "date_published": _rfc3339(post.date),
+    }
+    # JSON Feed requires a body: the summary stands in where the feed carries no HTML.
+    if item.content_html is None:
+        entry["content_text"] = post.description
+    else:
+        entry["content_html"] = item.content_html
+    if post.updated:
+        entry["date_modified"] = _rfc3339(post.updated)
+    entry["authors"] = [{"name": name} for name in item.authors or (feed.author,)]
+    entry["tags"] = list(post.categories)
+    entry["language"] = feed.language
+    entry["_it_change"] = _change_object(post, feed.extension_about)
+    return entry
+
+
+def render_json(feed: Feed, cache: ItemCache | None = None) -> bytes:
     """JSON Feed 1.1 with the ``_it_change`` extension on each item."""
-    items = []
+    items: list[object] = []
     for item in feed.items:
-        post = item.post
-        entry: dict[str, object] = {
-            "id": item.id,
-            "url": item.url,
-            "title": post.title,
-            "summary": post.description,
-            "date_published": _rfc3339(post.date),
-        }
-        # JSON Feed requires a body: the summary stands in where the feed carries no HTML.
-        if item.content_html is None:
-            entry["content_text"] = post.description
-        else:
-            entry["content_html"] = item.content_html
-        if post.updated:
-            entry["date_modified"] = _rfc3339(post.updated)
-        entry["authors"] = [{"name": name} for name in item.authors or (feed.author,)]
-        entry["tags"] = list(post.categories)
-        entry["language"] = feed.language
-        entry["_it_change"] = _change_object(post, feed.extension_about)
+        entry = cache.get("json", item, feed) if cache is not None else None
+        if entry is None:
+            entry = _json_item(item, feed)
+            if cache is not None:
+                cache.put("json", item, feed, entry)
         items.append(entry)
     document: dict[str, object] = {
         "version": JSON_FEED_VERSION,
@@ -296,7 +361,7 @@ def render_json(feed: Feed) -> bytes:
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
-RENDERERS: dict[str, tuple[str, Callable[[Feed], bytes]]] = {
+RENDERERS: dict[str, tuple[str, Callable[[Feed, ItemCache | None], bytes]]] = {
     "rss": (".rss.xml", render_rss),
     "atom": (".atom.xml", render_atom),
     "json": (".json", render_json),
@@ -312,6 +377,9 @@ EMPTY_SITEMAP = _empty_sitemap()
 """A sitemap without URLs (see the feed plugin for why it is written)."""
 
 
-def render_all(feed: Feed) -> dict[str, bytes]:
-    """Every format of ``feed``, by format name."""
-    return {name: render(feed) for name, (_suffix, render) in RENDERERS.items()}
+def render_all(feed: Feed, cache: ItemCache | None = None) -> dict[str, bytes]:
+    """Every format of ``feed``, by format name.
+
+    Pass the same ``cache`` for every feed of a build: items they share are then built once.
+    """
+    return {name: render(feed, cache) for name, (_suffix, render) in RENDERERS.items()}

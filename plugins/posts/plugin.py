@@ -144,7 +144,10 @@ class PostsPlugin(BasePlugin[PostsConfig]):
 
     def url_of(self, source: str) -> str | None:
         """The site-relative URL of a page, after Material has moved the posts."""
-        file = self._files.get_file_from_path(source) if self._files else None
+        # src_uris, not get_file_from_path: sources are already POSIX paths, and building a
+        # PurePath for each of thousands of lookups (feeds, calendars, change cards) showed
+        # in the build's profile.
+        file = self._files.src_uris.get(source) if self._files else None
         return file.url if file else None
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:

@@ -19,6 +19,7 @@ from plugins.feeds.items import absolutize, feed_tag_uri, tag_uri, topics
 from plugins.feeds.render import (
     Feed,
     Item,
+    ItemCache,
     Vocabulary,
     render_all,
     render_atom,
@@ -186,6 +187,21 @@ def test_rendering_is_deterministic_and_covers_every_format() -> None:
     assert set(first) == {"rss", "atom", "json"}
     assert first == render_all(FEED)
     assert first["rss"] == render_rss(FEED) and first["json"] == render_json(FEED)
+
+
+def test_feeds_sharing_items_through_a_cache_render_as_they_do_alone() -> None:
+    # The plugin renders a build's feeds with one ItemCache; each must still be the bytes it
+    # is alone, in whatever order, and an item without authors must take each feed's own
+    # author (the one channel value RSS and JSON put into an item).
+    full, minimal = make_item(FULL), make_item(MINIMAL, authors=())
+    news = make_feed(full, minimal)
+    topic = dataclasses.replace(make_feed(minimal), id=feed_tag_uri(AUTHORITY, "category/tips"))
+    other_author = dataclasses.replace(make_feed(minimal, full), author="Skolförvaltningen")
+    cache = ItemCache()
+    for feed in (news, topic, other_author, news):
+        assert render_all(feed, cache) == render_all(feed)
+    creator = "<dc:creator>Skolförvaltningen</dc:creator>".encode()
+    assert creator in render_all(other_author, cache)["rss"]
 
 
 def test_rss_items() -> None:
