@@ -86,8 +86,13 @@ def feed_file(tmp_path: Path, sample_posts: list[Post]) -> Path:
 
 
 @pytest.fixture
-def run(tmp_path: Path) -> Cli:
-    """The CLI with NEWSLETTER_DB in tmp_path, SMTP unset (outbox mode) unless a test adds it."""
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """The CLI with NEWSLETTER_DB in tmp_path, SMTP unset (outbox mode) unless a test adds it.
+
+    It runs in tmp_path, so that a default relative path (``--outbox outbox``) never writes
+    into the repository.
+    """
+    monkeypatch.chdir(tmp_path)
     return Cli(
         db=tmp_path / "state" / "newsletter.db",
         env={

@@ -201,13 +201,18 @@ def test_failed_fetch_records_nothing_and_304_ends_the_run(
     assert missing.exit_code == 3 and "HTTP 404" in missing.stderr
 
 
-def test_second_send_exits_while_the_first_holds_the_lock(run: Cli, feed_file: Path) -> None:
+def test_second_send_exits_while_the_first_holds_the_lock(
+    run: Cli, feed_file: Path, tmp_path: Path
+) -> None:
     run("subscribers", "add", ANNA)
+    outbox = tmp_path / "outbox"
     with run_lock(run.db):
-        busy = run("send", "--feed", str(feed_file))
+        busy = run("send", "--feed", str(feed_file), "--outbox", str(outbox))
     assert busy.exit_code == 4
     assert "another newsletter send is running" in busy.stderr
-    assert run("send", "--feed", str(feed_file)).exit_code == 0
+    assert not outbox.exists()
+    assert run("send", "--feed", str(feed_file), "--outbox", str(outbox)).exit_code == 0
+    assert len(list(outbox.glob("*.eml"))) == 1
 
 
 def test_unreachable_smtp_server_keeps_deliveries_pending(run: Cli, feed_file: Path) -> None:
