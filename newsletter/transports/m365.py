@@ -179,17 +179,26 @@ class _Token:
     renew_at: float
 
 
+def token_clock() -> float:
+    """The clock token lifetimes are measured by: :func:`time.monotonic`.
+
+    Looked up when a :class:`TokenSource` is made, so that a test running the whole CLI can
+    put a clock of its own in its place (the one thing a test cannot wait for).
+    """
+    return time.monotonic()
+
+
 class TokenSource:
     """Access tokens for one scope, renewed shortly before they expire.
 
-    ``clock`` is :func:`time.monotonic` unless a test gives another.
+    ``clock`` is :func:`token_clock` unless a test gives another.
     """
 
     def __init__(self, settings: M365Settings, scope: str, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] | None = None) -> None:
         self.settings = settings
         self.scope = scope
-        self._clock = clock
+        self._clock = clock or token_clock
         self._app: Any = None
         self._token: _Token | None = None
         self._lock = threading.Lock()

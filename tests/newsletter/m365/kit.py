@@ -135,7 +135,8 @@ class TokenService:
     lifetime: int = 3600
     certificate_pem: bytes | None = None
     scopes: list[str] = field(default_factory=list)
-    issued: dict[str, float] = field(default_factory=dict)  # token -> expiry (monotonic)
+    issued: dict[str, float] = field(default_factory=dict)  # token -> expiry by ``clock``
+    clock: Callable[[], float] = time.monotonic
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -145,7 +146,7 @@ class TokenService:
     def valid(self, token: str) -> bool:
         with self.lock:
             expiry = self.issued.get(token)
-        return expiry is not None and time.monotonic() < expiry
+        return expiry is not None and self.clock() < expiry
 
     def revoke_all(self) -> None:
         with self.lock:
@@ -185,7 +186,7 @@ class TokenService:
         self.scopes.append(scope)
         token = "eyJ0eXAiOiJKV1Qi." + secrets.token_urlsafe(24)
         with self.lock:
-            self.issued[token] = time.monotonic() + self.lifetime
+            self.issued[token] = self.clock() + self.lifetime
         return Response.json(200, {"token_type": "Bearer", "expires_in": self.lifetime,
                                    "ext_expires_in": self.lifetime, "access_token": token})
 
@@ -226,10 +227,12 @@ class XOAuth2Sink(MailSink):
     data_delay: float = 0.0
     accepted: list[str] = field(default_factory=list)
     refused: list[bytes] = field(default_factory=list)
+    sign_ins: int = 0  # AUTH attempts, counted as they begin
     on_message: Callable[[int], None] | None = None
     _sessions: dict[int, int] = field(default_factory=dict)
 
     async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
+        self.sign_ins += 1
         if len(args) < 2:
             return AuthResult(success=False, handled=False,
                               message="535 5.7.3 Authentication unsuccessful")
