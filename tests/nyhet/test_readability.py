@@ -109,3 +109,24 @@ def test_officialese_from_a_word_list_with_endings_and_phrases() -> None:
         ("i", "för att", "i syfte att"),
         ("Vederbörande", "den det gäller", "Vederbörande"),
     ]
+
+
+def test_officialese_entries_sharing_a_word_are_all_found_in_the_lists_order() -> None:
+    # Entries are looked up by their first word; several may start at one word, a one-word
+    # prefix entry among them, and the findings keep the order of the list.
+    phrases = read_phrases("med anledning av = på grund av\nmed hänsyn till = eftersom\n"
+                           "medel* = pengar\nmed = (bara som ord)\ninför*= före\n"
+                           "ta ställning* = bestämma\n")
+    page = scan("Med anledning av budgeten och med hänsyn till medelvärdet ska vi ta "
+                "ställningen.\nInför mötet måste vi ta\n")
+    found = [(word.text, line, phrase.instead, written) for word, phrase, written in
+             officialese(sentences(page.blocks), phrases) for line in [word.line]]
+    assert found == [
+        ("Med", 1, "på grund av", "Med anledning av"),
+        ("Med", 1, "(bara som ord)", "Med"),
+        ("med", 1, "eftersom", "med hänsyn till"),
+        ("med", 1, "(bara som ord)", "med"),
+        ("medelvärdet", 1, "pengar", "medelvärdet"),
+        ("ta", 1, "bestämma", "ta ställningen"),
+        ("Inför", 2, "före", "Inför"),
+    ]  # 'ta' at the end of the last sentence: the entry runs past it, no finding
