@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -42,10 +43,11 @@ def settings_from(options: Mapping[str, Any]) -> Settings:
         default = getattr(Settings, name)
         if isinstance(default, tuple):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise SettingsError(f"intranet-review: {name} must be a list of names")
+                raise SettingsError(f"intranet-review: {name} ska vara en lista med namn")
             value = tuple(value)
         elif not isinstance(value, type(default)) or isinstance(value, bool):
-            raise SettingsError(f"intranet-review: {name} must be {type(default).__name__}")
+            kind = "ett heltal" if isinstance(default, int) else "text"
+            raise SettingsError(f"intranet-review: {name} ska vara {kind}, inte {value!r}")
         values[name] = value
     return Settings(**values)
 
@@ -65,10 +67,24 @@ NOT_PASSIVE_FILE = "inte-passiv.txt"
 
 def load_language(folder: Path) -> Language:
     """Read the word lists in ``folder``; a missing list is an error, not a silent pass."""
-    try:
-        officialese = (folder / OFFICIALESE_FILE).read_text(encoding="utf-8")
-        not_passive = (folder / NOT_PASSIVE_FILE).read_text(encoding="utf-8")
-    except OSError as error:
-        raise SettingsError(f"word list {error.filename} cannot be read: {error.strerror}"
-                            ) from error
+    officialese = _read_list(folder / OFFICIALESE_FILE)
+    not_passive = _read_list(folder / NOT_PASSIVE_FILE)
     return Language(tuple(read_phrases(officialese)), read_words(not_passive))
+
+
+def _read_list(path: Path) -> str:
+    # Writers extend these lists (in Notepad, too): the messages are theirs, in Swedish, with
+    # the path as seen from where they stand.
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        shown = str(path)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as error:
+        raise SettingsError(f"ordlistan {shown} finns inte") from error
+    except UnicodeDecodeError as error:
+        raise SettingsError(f"ordlistan {shown} är inte sparad som UTF-8; spara den som "
+                            "UTF-8-text") from error
+    except OSError as error:
+        raise SettingsError(f"ordlistan {shown} går inte att läsa ({error.strerror})") from error

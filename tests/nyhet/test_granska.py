@@ -230,3 +230,29 @@ def test_the_writers_guide_passes_its_own_check(nyhet: Nyhet) -> None:
     result = nyhet("granska", "content/guides/sa-skriver-du-en-nyhet.md")
     assert result.returncode == 0
     assert ": fel: " not in result.stdout and ": varning: " not in result.stdout, result.stdout
+
+
+def test_a_word_list_saved_in_another_encoding_is_named(project: Path, nyhet: Nyhet) -> None:
+    # Notepad's "ANSI" (Windows-1252): ä is the single byte 0xE4, not UTF-8.
+    words = project / "content/.ordlistor/kanslisvenska.txt"
+    words.write_bytes("erforderlig* = nödvändig\n".encode("cp1252"))
+    result = nyhet("granska")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("nyhet: ordlistan content/.ordlistor/kanslisvenska.txt är "
+                                     "inte sparad som UTF-8; spara den som UTF-8-text")
+    words.unlink()
+    result = nyhet("granska")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("nyhet: ordlistan content/.ordlistor/kanslisvenska.txt "
+                                     "finns inte")
+
+
+def test_a_setting_of_the_wrong_kind_is_named(project: Path, nyhet: Nyhet) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("lix_announcements: 45", "lix_announcements: hög"),
+                      encoding="utf-8")
+    result = nyhet("granska")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("nyhet: intranet-review: lix_announcements ska vara ett "
+                                     "heltal, inte 'hög'")
