@@ -192,7 +192,10 @@
     var list = banner.querySelector("[data-now-banner-list]");
     while (list.firstChild) list.removeChild(list.firstChild);
     var current = upcoming(entries, now).ongoing;
-    current.forEach(function (entry) {
+    // The banner is on every page: the first few are named, the rest counted and linked to
+    // "Kommande ändringar" (intranet-changes' banner_limit, as the build does).
+    var limit = parseInt(banner.getAttribute("data-now-limit"), 10) || current.length;
+    current.slice(0, limit).forEach(function (entry) {
       var li = document.createElement("li");
       var strong = document.createElement("strong");
       strong.textContent = "Pågår nu:";
@@ -202,6 +205,12 @@
       if (entry.window) li.appendChild(document.createTextNode(" – " + entry.window.text));
       list.appendChild(li);
     });
+    var more = banner.querySelector("[data-now-banner-more]");
+    if (more) {
+      more.querySelector("[data-now-banner-more-count]").textContent =
+        String(Math.max(0, current.length - limit));
+      more.hidden = current.length <= limit;
+    }
     banner.hidden = current.length === 0;
   }
 

@@ -15,3 +15,8 @@ class ChangesConfig(base.Config):
 
     upcoming_page = c.Type(str, default="kommande.md")
     """The "Kommande ändringar" page, relative to docs_dir; its template lists the changes."""
+
+    banner_limit = c.Type(int, default=3)
+    """How many ongoing changes the banner on every page names; it counts the rest and links
+    "Kommande ändringar". Every page carries the banner, so naming them all would make every
+    page, and the build, grow with the number of ongoing changes (pages x changes)."""

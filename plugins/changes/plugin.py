@@ -37,6 +37,8 @@ class ChangesPlugin(BasePlugin[ChangesConfig]):
             raise PluginError("intranet-changes needs the intranet-posts plugin, listed before it")
         self.posts = posts
         self.calendar = config.plugins.get("intranet-calendar")
+        if self.config.banner_limit < 1:
+            raise PluginError("intranet-changes: banner_limit must be at least 1")
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -85,10 +87,16 @@ class ChangesPlugin(BasePlugin[ChangesConfig]):
     def on_page_context(
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
+        ongoing = self.lists["ongoing"]
+        limit = self.config.banner_limit
         extra: dict[str, Any] = {
             "change": self.view_of(page),
             # In the order of "Kommande ändringar": windows by start, outages without one last.
-            "now_banner": self.lists["ongoing"],
+            # The first few only: the banner is on every page (see banner_limit).
+            "now_banner": ongoing[:limit],
+            "now_banner_more": max(0, len(ongoing) - limit),
+            "now_banner_limit": limit,
+            "now_more_url": self.upcoming_url,
             "now_file": self.config.now_file,
         }
         if page.file.src_uri in ("index.md", self.config.upcoming_page):

@@ -9,6 +9,7 @@ used is Treserva's: window 8 December 22.00 - 9 December 3.00, action by 8 Decem
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -51,7 +52,8 @@ def banner_paths(page: Page) -> list[str]:
     banner = page.locator("[data-now-banner]")
     if not banner.is_visible():
         return []
-    hrefs = banner.locator("a").evaluate_all("links => links.map(a => a.href)")
+    hrefs = banner.locator("[data-now-banner-list] a").evaluate_all(
+        "links => links.map(a => a.href)")
     return [urlsplit(href).path.lstrip("/") for href in hrefs]
 
 
@@ -71,6 +73,29 @@ def test_card_and_banner_follow_the_readers_clock(browser_session: Session, when
     assert banner_paths(page) == expected
     if in_banner:
         expect(page.locator("[data-now-banner] li").first).to_contain_text(WINDOW)
+    assert not browser_session.log.errors, browser_session.log.report_errors()
+
+
+def test_the_banner_names_three_ongoing_changes_and_counts_the_rest(
+    browser_session: Session, built_site: Path
+) -> None:
+    # now.json as a build with five ongoing outages would write it: the real wifi outage and
+    # four more without a window, whose keys sort first. The browser must cap the banner as
+    # the build does (banner_limit 3) and count the other two.
+    document = json.loads((built_site / "now.json").read_text(encoding="utf-8"))
+    wifi = next(entry for entry in document["changes"] if entry["url"] == WIFI)
+    extra = [{**wifi, "key": f"avbrott-{letter}", "title": f"Avbrott {letter}",
+              "url": f"news/avbrott-{letter}/"} for letter in "abcd"]
+    document["changes"] = [*document["changes"], *extra]
+    browser_session.context.route("**/now.json", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(document)))
+    page = open_at(browser_session, MOMENTS["before"][0], "guides/teams-moten/")
+    assert banner_paths(page) == ["news/avbrott-a/", "news/avbrott-b/", "news/avbrott-c/"]
+    more = page.locator("[data-now-banner-more]")
+    expect(more).to_be_visible()
+    expect(more).to_have_text("Ytterligare 2 pågår: se Kommande ändringar")
+    more.get_by_role("link").click()
+    page.wait_for_url("**/kommande/")
     assert not browser_session.log.errors, browser_session.log.report_errors()
 
 

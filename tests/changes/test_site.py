@@ -12,7 +12,7 @@ import lxml.html
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_build
 
 POSTS = REPO / "content" / "news" / "posts"
 HIDDEN = ("utkast-", "framtida-")
@@ -154,8 +154,41 @@ def test_banner_on_every_page_while_an_outage_is_ongoing(built_site: Path) -> No
         assert len(banner) == 1, path
         assert banner[0].get("hidden") is None
         base = f"http://site/{path}/" if path else "http://site/"
-        links = [urljoin(base, a.get("href")) for a in banner[0].xpath(".//a")]
+        links = [urljoin(base, a.get("href"))
+                 for a in banner[0].xpath(".//*[@data-now-banner-list]//a")]
         assert links == ["http://site/news/storning-wifi-pa-skolorna/"], path
+        # One ongoing change, under the limit of three: nothing more to count.
+        assert banner[0].xpath(".//*[@data-now-banner-more]")[0].get("hidden") is not None
+
+
+def test_the_banner_names_three_ongoing_changes_and_counts_the_rest(
+    project: Path, tmp_path: Path
+) -> None:
+    # The banner is on every page: naming every ongoing change made each page grow with them
+    # (65 entries, 12 kB on every page of the 300-post benchmark site). Four more outages
+    # without a window make five; they sort by key after the windows, so the first three are
+    # the first three keys below.
+    for key in ("avbrott-a", "avbrott-b", "avbrott-c", "avbrott-d"):
+        (project / "content/news/posts" / f"{key}.md").write_text(
+            f"---\ntitle: Avbrott {key}\ndate: 2026-11-27 08:00\ndescription: Något är nere."
+            "\ncategories: [Driftstörning]\naudience: [alla]\nstatus: pågår\n---\n\n"
+            f"# Avbrott {key}\n\nVi felsöker.\n", encoding="utf-8")
+    build = run_build(project, tmp_path / "site")
+    assert build.returncode == 0, build.output
+    for path in ("", "guides/teams-moten"):
+        banner = page(build.site, path).xpath("//*[@data-now-banner]")[0]
+        base = f"http://site/{path}/" if path else "http://site/"
+        named = [urljoin(base, a.get("href"))
+                 for a in banner.xpath(".//*[@data-now-banner-list]//a")]
+        assert named == ["http://site/news/avbrott-a/", "http://site/news/avbrott-b/",
+                         "http://site/news/avbrott-c/"], path
+        more = banner.xpath(".//*[@data-now-banner-more]")[0]
+        assert more.get("hidden") is None
+        assert text(more) == "Ytterligare 2 pågår: se Kommande ändringar"
+        assert urljoin(base, more.xpath(".//a")[0].get("href")) == "http://site/kommande/"
+    # "Kommande ändringar" still lists all five.
+    ongoing = page(build.site, "kommande").xpath("//section[@data-upcoming='ongoing']//li")
+    assert len(ongoing) == 5
 
 
 def test_now_json_holds_the_open_changes(built_site: Path) -> None:
