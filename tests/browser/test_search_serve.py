@@ -25,15 +25,17 @@ STARTUP_SECONDS = 180
 REBUILD_SECONDS = 120
 
 
-def indexed_page_count(base: str) -> int:
+def indexed_page_count(base: str) -> int | None:
+    """Pages in the served index, or None while it cannot be read (not written yet, or the
+    request timed out behind a rebuild: serve holds requests until a build is done)."""
     body = fetch(base + "pagefind/pagefind-entry.json")
     if not body:
-        return 0
+        return None
     try:
         return sum(language["page_count"]
                    for language in json.loads(body)["languages"].values())
     except (json.JSONDecodeError, KeyError):
-        return 0
+        return None
 
 
 @pytest.fixture
@@ -47,8 +49,13 @@ def served(project: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
             cwd=project, env=mkdocs_env(), stdout=output, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}{urlsplit(SITE_URL).path}"
-        wait_for("the served search index never appeared",
-                 lambda: indexed_page_count(base), STARTUP_SECONDS, log)
+
+        def started() -> int | None:
+            if process.poll() is not None:
+                pytest.fail(f"mkdocs serve stopped:\n{log.read_text()[-3000:]}")
+            return indexed_page_count(base)
+
+        wait_for("the served search index never appeared", started, STARTUP_SECONDS, log)
         yield base, log
     finally:
         process.terminate()
@@ -59,31 +66,31 @@ def served(project: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
             process.wait(timeout=15)
 
 
-# Flaky on the final CI run (18:33): serve logged the rebuild with one more page, yet the served
-# pagefind-entry.json did not show it within 120 s; passed on earlier runs. Kept running, not
-# hidden: a pass is reported, a failure is an expected failure until the cause is found (issue 11).
-@pytest.mark.xfail(strict=False, reason="served index sometimes not updated after a save; issue 11")
 def test_search_under_serve(chromium: Browser, served: tuple[str, Path], project: Path) -> None:
     base, log = served
     context = chromium.new_context(base_url=base, locale="sv-SE")
     context.set_default_timeout(10_000)
     try:
         page = context.new_page()
-        # A save may be rebuilding: serve answers when the build is done, slower on a busy machine.
+        # Generous: on a machine under load 10-20 the first page and its assets take a while.
         page.goto(base + "news/", timeout=REBUILD_SECONDS * 1000)
         # The draft is previewed, and it is the only page that says "passerbricka".
         assert fetch(base + "news/utkast-nya-skrivare/") is not None
         assert search(page, "passerbricka") == []
         before = search(page, "filservern")
         assert before
-        pages_before = indexed_page_count(base)
+        pages_before = wait_for("the served index could not be read",
+                                lambda: indexed_page_count(base), REBUILD_SECONDS, log)
+        # Serve's livereload script reloads every open page after a rebuild; a page left open
+        # across the save would reload itself under the test's next navigation (net::ERR_ABORTED).
+        page.close()
 
         write_post(project, "zebra-under-serve", post_meta("Sparad medan servern körde"),
                    "Övergångsstället vid skolan kallas zebrakorsningen.")
         wait_for("the saved post never reached the served index",
                  lambda: indexed_page_count(base) == pages_before + 1, REBUILD_SECONDS, log)
 
-        # A save may be rebuilding: serve answers when the build is done, slower on a busy machine.
+        page = context.new_page()
         page.goto(base + "news/", timeout=REBUILD_SECONDS * 1000)
         assert search(page, "zebrakorsning") == [f"{urlsplit(base).path}news/zebra-under-serve/"]
         # --dirty renders only the saved page; the others stay in the index.
