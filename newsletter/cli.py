@@ -39,6 +39,7 @@ from newsletter.store import Status, Store, Validators
 from newsletter.subscribers import (
     HeaderError,
     ImportProblem,
+    Subscriber,
     choice_from_fields,
     decode_subscriber_file,
     make_subscriber,
@@ -155,21 +156,24 @@ def subscribers_import(ctx: click.Context, file: str, feed: str | None) -> None:
         text = decode_subscriber_file(Path(file).read_bytes())
     except OSError as exc:
         raise SubscriberError(f"cannot read {file}: {exc.strerror or exc}") from exc
-    with _store(ctx) as store:
-        vocabulary = _vocabulary(store, feed)
-        with store.transaction():
-            try:
-                rows = list(read_csv(text, vocabulary))
-            except HeaderError as exc:
-                raise SubscriberError(f"{file}:{exc.line}: {exc}") from exc
-            good = []
-            for row in rows:
+
+    def good_lines(vocabulary: Vocabulary | None) -> Iterator[Subscriber]:
+        nonlocal problems
+        try:
+            for row in read_csv(text, vocabulary):
                 if isinstance(row, ImportProblem):
                     problems += 1
                     click.echo(f"{file}:{row.line}: skipped: {row.message}", err=True)
                 else:
-                    good.append(row)
-            counts.update(store.upsert_subscribers(good, reactivate=False, source="csv import"))
+                    yield row
+        except HeaderError as exc:
+            raise SubscriberError(f"{file}:{exc.line}: {exc}") from exc
+
+    with _store(ctx) as store:
+        vocabulary = _vocabulary(store, feed)
+        # Streamed into one transaction: a header that cannot be used imports nothing.
+        counts.update(store.upsert_subscribers(
+            good_lines(vocabulary), reactivate=False, source="csv import"))
     click.echo(
         f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, "
         f"{counts['unsubscribed']} left alone (unsubscribed), {problems} invalid lines skipped"

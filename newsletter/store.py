@@ -568,13 +568,18 @@ class Store:
         One statement, so that any number of one-click requests at once are each recorded
         once and never lost.
         """
-        cursor = self.db.execute(
+        return self._change(
             "UPDATE subscribers SET active = 0, unsubscribed_at = ?, paused_at = NULL,"
             " pending_since = NULL WHERE id = ? AND unsubscribed_at IS NULL",
-            (_now(), subscriber_id),
+            (_now(), subscriber_id), subscriber_id, "unsubscribed", source,
         )
+
+    def _change(self, sql: str, params: tuple[Any, ...], subscriber_id: int, action: str,
+                source: str) -> bool:
+        """One guarded UPDATE of a subscriber, audited if it changed anything."""
+        cursor = self.db.execute(sql, params)
         if cursor.rowcount:
-            self._audit(subscriber_id, "unsubscribed", source)
+            self._audit(subscriber_id, action, source)
         return cursor.rowcount > 0
 
     def request_subscription(
@@ -631,14 +636,11 @@ class Store:
 
     def confirm(self, subscriber_id: int, source: str) -> bool:
         """A pending subscription becomes active; False if it was not pending."""
-        cursor = self.db.execute(
+        return self._change(
             "UPDATE subscribers SET active = 1, pending_since = NULL, confirmed_at = ?"
             " WHERE id = ? AND pending_since IS NOT NULL",
-            (_now(), subscriber_id),
+            (_now(), subscriber_id), subscriber_id, "confirmed", source,
         )
-        if cursor.rowcount:
-            self._audit(subscriber_id, "confirmed", source)
-        return cursor.rowcount > 0
 
     def set_choices(self, subscriber_id: int, choices: tuple[Choice, ...], source: str) -> None:
         """Replace what a subscriber gets."""
@@ -651,36 +653,27 @@ class Store:
 
     def pause(self, subscriber_id: int, source: str) -> bool:
         """No digests until resumed; False unless the subscriber was active."""
-        cursor = self.db.execute(
+        return self._change(
             "UPDATE subscribers SET active = 0, paused_at = ? WHERE id = ? AND active = 1",
-            (_now(), subscriber_id),
+            (_now(), subscriber_id), subscriber_id, "paused", source,
         )
-        if cursor.rowcount:
-            self._audit(subscriber_id, "paused", source)
-        return cursor.rowcount > 0
 
     def resume(self, subscriber_id: int, source: str) -> bool:
         """Digests again after a pause; False unless the subscriber was paused."""
-        cursor = self.db.execute(
+        return self._change(
             "UPDATE subscribers SET active = 1, paused_at = NULL"
             " WHERE id = ? AND paused_at IS NOT NULL",
-            (subscriber_id,),
+            (subscriber_id,), subscriber_id, "resumed", source,
         )
-        if cursor.rowcount:
-            self._audit(subscriber_id, "resumed", source)
-        return cursor.rowcount > 0
 
     def reactivate(self, subscriber_id: int, source: str) -> bool:
         """Someone who left comes back through their own signed link: active at once."""
-        cursor = self.db.execute(
+        return self._change(
             "UPDATE subscribers SET active = 1, unsubscribed_at = NULL, paused_at = NULL,"
             " pending_since = NULL, confirmed_at = COALESCE(confirmed_at, ?)"
             " WHERE id = ? AND active = 0",
-            (_now(), subscriber_id),
+            (_now(), subscriber_id), subscriber_id, "subscribed again", source,
         )
-        if cursor.rowcount:
-            self._audit(subscriber_id, "subscribed again", source)
-        return cursor.rowcount > 0
 
     def subscribers(self, *, active_only: bool = True) -> Iterator[StoredSubscriber]:
         """Subscribers ordered by address, streamed."""

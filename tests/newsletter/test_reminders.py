@@ -9,19 +9,22 @@ expected texts are written out by hand from its front matter.
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import copy_project, run_build
-from tests.newsletter.testkit import Cli, FeedServer, Received, Route, SmtpServer
+from tests.newsletter.testkit import (
+    Cli,
+    FeedServer,
+    Received,
+    Route,
+    SmtpServer,
+    kill_sends,
+    start_send,
+)
 
 FEED = "/feeds/news.rss.xml"
 STEP_1 = "content/news/posts/flytt-till-datacenter-steg-1.md"
@@ -157,15 +160,6 @@ def test_moving_a_window_sends_one_change_to_those_who_got_the_post_only(
     assert mail_to(smtp_server, "cecilia@exempelkommun.se") == []
 
 
-def _start(run: Cli, feed: Path, smtp: SmtpServer, now: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **smtp.env, "NEWSLETTER_FROM": "it-nyheter@exempelkommun.se"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "newsletter", "--db", str(run.db), "send", "--feed", str(feed),
-         "--now", now],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
-
-
 @pytest.mark.slow
 def test_reminders_killed_at_any_moment_are_finished_by_the_next_run_never_twice(
     run: Cli, smtp_server: SmtpServer, feed_file: Path, tmp_path: Path
@@ -178,28 +172,15 @@ def test_reminders_killed_at_any_moment_are_finished_by_the_next_run_never_twice
         f"p{n:05d}@exempelkommun.se,Person {n},\n" for n in range(subscribers)))
     assert run("subscribers", "import", str(csv)).exit_code == 0
     sink = smtp_server.sink
-    news = _start(run, feed_file, smtp_server, "2026-11-16T08:00")
+    news = start_send(run, feed_file, smtp_server, "--now", "2026-11-16T08:00")
     assert news.wait(timeout=120) == 0
     assert sink.count() == subscribers
-    kills = 0
-    rng = random.Random(9)
-    for attempt in range(3):
-        process = _start(run, feed_file, smtp_server, "2026-11-30T08:00")
-        if attempt == 0:
-            time.sleep(rng.uniform(0.05, 0.5))  # start-up, planning or sending
-        else:
-            target = sink.count() + rng.randint(30, 200)
-            deadline = time.monotonic() + 30
-            while sink.count() < target and process.poll() is None:
-                assert time.monotonic() < deadline, "the send made no progress"
-                time.sleep(0.005)
-        assert process.poll() is None, "the run ended before it could be killed"
-        process.send_signal(signal.SIGKILL)
-        kills += 1
-        assert process.wait() == -signal.SIGKILL
+    kills = kill_sends(
+        lambda: start_send(run, feed_file, smtp_server, "--now", "2026-11-30T08:00"), sink,
+        random.Random(9), times=3, first_wait=0.5, messages=(30, 200))
     assert sink.count() < 2 * subscribers, "the kills left nothing undone"
     for now in ("2026-11-30T09:00", "2026-12-01T08:00", "2026-12-03T08:00"):
-        final = _start(run, feed_file, smtp_server, now)
+        final = start_send(run, feed_file, smtp_server, "--now", now)
         _, err = final.communicate(timeout=120)
         assert final.returncode == 0, err.decode()
 

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import random
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -223,3 +228,39 @@ def time_passes(db: Path, hours: float = 1.0) -> None:
         connection.executemany(
             "UPDATE deliveries SET next_attempt_at = ?, deferred_since = ? WHERE id = ?",
             [(earlier(n), earlier(d), i) for i, n, d in rows])
+
+
+def start_send(run: Cli, feed: Path, smtp: SmtpServer, *options: str) -> subprocess.Popen[bytes]:
+    """``newsletter send`` in a process of its own, as cron starts it, so that it can be killed."""
+    env = {**os.environ, **smtp.env, "NEWSLETTER_FROM": "it-nyheter@exempelkommun.se"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "--db", str(run.db), "send", "--feed", str(feed),
+         *options],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def kill_sends(start: Callable[[], subprocess.Popen[bytes]], sink: MailSink, rng: random.Random,
+               *, times: int, first_wait: float, messages: tuple[int, int]) -> int:
+    """Start a send ``times`` times and kill each (SIGKILL) while it runs; returns the kills.
+
+    The first is killed at a random moment within ``first_wait`` seconds (start-up, planning
+    or sending), each later one after a random number of messages in ``messages``.  Asserts
+    that every kill hit a running send, or the test would prove nothing.
+    """
+    kills = 0
+    for attempt in range(times):
+        process = start()
+        if attempt == 0:
+            time.sleep(rng.uniform(0.05, first_wait))
+        else:
+            target = sink.count() + rng.randint(*messages)
+            deadline = time.monotonic() + 30
+            while sink.count() < target and process.poll() is None:
+                assert time.monotonic() < deadline, "the send made no progress"
+                time.sleep(0.005)
+        assert process.poll() is None, "the run ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        kills += 1
+        assert process.wait() == -signal.SIGKILL
+    return kills
