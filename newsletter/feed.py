@@ -147,6 +147,10 @@ def topic_key(name: str) -> str:
 
 def clean_text(value: str) -> str:
     """One line of plain text: control characters (CR, LF, NUL, ...) become spaces."""
+    if value.isprintable() and "  " not in value:
+        # No control character and no whitespace but single spaces (str.isprintable is
+        # false for both): most names and titles, at a tenth of the cost of the two subs.
+        return value.strip()
     return _WHITESPACE.sub(" ", _CONTROL_CHARS.sub(" ", value)).strip()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -176,7 +177,10 @@ def read_csv(
     email_column = column("email")
     assert email_column is not None
     name_column = column("name")
-    topic_columns = [column(name) for name in ("topics", "categories", "audiences")]
+    # A missing column reads the empty field added after the last one.
+    topic_fields = operator.itemgetter(*(
+        width if (at := column(name)) is None else at
+        for name in ("topics", "categories", "audiences")))
     for index in range(header_line + 1, len(lines)):
         line = lines[index]
         number = index + 1
@@ -193,9 +197,9 @@ def read_csv(
                 number, f"{len(fields)} columns where the header has {width}; put a name or"
                 " topic list that holds the separator in quotes")
             continue
-        if len(fields) < width:
-            fields += [""] * (width - len(fields))
-        fields_key = tuple(fields[i] if i is not None else "" for i in topic_columns)
+        if len(fields) <= width:
+            fields += [""] * (width + 1 - len(fields))
+        fields_key: tuple[str, ...] = topic_fields(fields)
         try:
             # Thousands of lines share a few topic lists: check each list once.
             choice = choices.get(fields_key)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from newsletter.errors import FeedError
-from newsletter.feed import Entry, parse_feed, read_feed
+from newsletter.feed import Entry, clean_text, parse_feed, read_feed
 from newsletter.fetch import fetch
 from tests.newsletter.feedwriter import Post, atom, rss
 
@@ -157,3 +158,17 @@ def test_relative_links_in_a_local_file_resolve_against_the_feeds_own_address(
     path.write_bytes(rss([post]))
     (entry,) = parse_feed(path.read_bytes(), path.resolve().as_uri())
     assert entry.link == "https://intranet.exempelkommun.se/nyheter/rel/"
+
+
+def test_clean_text_makes_one_line_of_any_character() -> None:
+    """Line breaks, tabs, control characters and Unicode spaces become one space between words;
+    every other character of the Basic Multilingual Plane (letters, soft hyphens, zero-width
+    joiners) stays as it is."""
+    for code in range(0x10000):
+        char = chr(code)
+        if unicodedata.category(char) == "Cs":  # surrogates are not text
+            continue
+        breaks = char.isspace() or unicodedata.category(char) == "Cc" or char in "\u2028\u2029"
+        expected = "Anna Ek" if breaks else f"Anna {char}Ek"
+        assert clean_text(f" Anna  {char}Ek{char}") == expected.rstrip() + (
+            "" if breaks else char), hex(code)
