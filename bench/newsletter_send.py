@@ -44,7 +44,9 @@ from newsletter.feed import parse_feed  # noqa: E402
 from newsletter.store import Store  # noqa: E402
 from newsletter.subscribers import Subscriber  # noqa: E402
 from newsletter.topics import make_choice  # noqa: E402
-from tests.newsletter.feedwriter import Post, rss  # noqa: E402
+from plugins.feeds.items import feed_tag_uri, tag_uri  # noqa: E402
+from plugins.feeds.render import Feed, Item, Vocabulary, render_rss  # noqa: E402
+from plugins.posts.model import Post, Status, Window  # noqa: E402
 
 SENDER = "it-nyheter@exempelkommun.se"
 TOPICS = ((), (make_choice([], ["skola"]),), (make_choice([], ["förvaltning"]),),
@@ -86,21 +88,43 @@ def wait_for_port(port: int) -> None:
     raise SystemExit("the SMTP sink did not start")
 
 
-def posts() -> list[Post]:
-    now = datetime.now(UTC)
-    return [
-        Post("flytt", "Flytt till nytt datacenter", now - timedelta(days=1),
-             categories=("Planerad ändring",), audiences=("skola", "förvaltning"),
-             summary="Alla servrar flyttar till det nya datacentret. " * 4,
-             window=(now + timedelta(days=6), now + timedelta(days=6, hours=12))),
-        Post("natfiske", "Varning för nätfiske", now - timedelta(days=2), categories=("Säkerhet",),
-             audiences=("alla",), summary="Var försiktig med länkar i mejl. " * 5),
-        Post("app", "Ny app för hemtjänsten", now - timedelta(days=3),
-             categories=("Nytt system",), audiences=("vård och omsorg",),
-             summary="Appen ersätter pappersrutinerna. " * 5),
-        Post("tips", "Kortkommandon i Teams", now - timedelta(days=4), categories=("Tips",),
-             audiences=("alla",), summary="Spara tid med tangentbordet. " * 5),
+def post(key: str, title: str, age_days: int, categories: tuple[str, ...],
+         audience: tuple[str, ...], description: str, window: Window | None = None) -> Post:
+    published = datetime.now(UTC).replace(microsecond=0) - timedelta(days=age_days)
+    return Post(f"news/posts/{key}.md", key, title, published, description, categories,
+                audience, Status.PLANNED, window=window)
+
+
+def feed_body() -> bytes:
+    """The site's RSS feed of four recent posts, rendered by the feeds plugin's own code."""
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=6)
+    posts = [
+        post("flytt", "Flytt till nytt datacenter", 1, ("Planerad ändring",),
+             ("skola", "förvaltning"), "Alla servrar flyttar till det nya datacentret. " * 4,
+             Window(soon, soon + timedelta(hours=12))),
+        post("natfiske", "Varning för nätfiske", 2, ("Säkerhet",), ("alla",),
+             "Var försiktig med länkar i mejl. " * 5),
+        post("app", "Ny app för hemtjänsten", 3, ("Nytt system",), ("vård och omsorg",),
+             "Appen ersätter pappersrutinerna. " * 5),
+        post("tips", "Kortkommandon i Teams", 4, ("Tips",), ("alla",),
+             "Spara tid med tangentbordet. " * 5),
     ]
+    site = "https://intranet.exempelkommun.se/"
+    authority = "intranet.exempelkommun.se,2026"
+    items = tuple(
+        Item(p, tag_uri(authority, p.key), f"{site}news/{p.key}/",
+             f"<p>{p.description}</p>", ("IT-kommunikation",))
+        for p in posts
+    )
+    return render_rss(Feed(
+        id=feed_tag_uri(authority, "news"), title="Nytt från IT",
+        description="IT-förändringar i kommunen", site_url=site,
+        self_urls={"rss": f"{site}feeds/news.rss.xml"}, author="IT-kommunikation",
+        items=items, extension_about=f"{site}om-flodena/",
+        vocabulary=Vocabulary(
+            ("Planerad ändring", "Driftstörning", "Nytt system", "Säkerhet", "Tips"),
+            ("alla", "skola", "förvaltning", "vård och omsorg"), "alla"),
+    ))
 
 
 def serve_feed(body: bytes) -> tuple[ThreadingHTTPServer, str]:
@@ -159,12 +183,12 @@ def measured(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
 
 
 def make_database(path: Path, count: int) -> None:
-    with Store(path) as store, store.transaction():
-        for n in range(count):
-            store.upsert_subscriber(
-                Subscriber(f"p{n}@exempelkommun.se", f"Person {n}", TOPICS[n % len(TOPICS)]),
-                reactivate=False,
-            )
+    with Store(path) as store:
+        store.upsert_subscribers(
+            (Subscriber(f"p{n}@exempelkommun.se", f"Person {n}", TOPICS[n % len(TOPICS)])
+             for n in range(count)),
+            reactivate=False, source="bench",
+        )
 
 
 def bench(size: int, port: int, work: Path, feed_url: str) -> dict[str, float]:
@@ -193,7 +217,7 @@ def main() -> None:
     if args.sink:
         run_sink(args.sink)
         return
-    body = rss(posts())
+    body = feed_body()
     if args.baseline:
         run_baseline(args.baseline[0], args.baseline[1], prebuilt_message(body))
         return
