@@ -21,6 +21,7 @@ import secrets
 import ssl
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -229,7 +230,10 @@ class XOAuth2Sink(MailSink):
     refused: list[bytes] = field(default_factory=list)
     sign_ins: int = 0  # AUTH attempts, counted as they begin
     on_message: Callable[[int], None] | None = None
-    _sessions: dict[int, int] = field(default_factory=dict)
+    # Messages per session, by the session object: an id() is reused once a closed session is
+    # freed, and a new connection must not inherit the count of an old one.
+    _sessions: weakref.WeakKeyDictionary[Any, int] = field(
+        default_factory=weakref.WeakKeyDictionary)
 
     async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
         self.sign_ins += 1
@@ -253,7 +257,7 @@ class XOAuth2Sink(MailSink):
                           options: list[str]) -> str:
         if not session.authenticated:
             return "530 5.7.57 Client not authenticated to send mail"
-        sent = self._sessions.get(id(session), 0)
+        sent = self._sessions.get(session, 0)
         if self.per_connection and sent >= self.per_connection:
             server.transport.close()
             return "421 4.7.0 Connection closed, too many messages"
@@ -265,7 +269,7 @@ class XOAuth2Sink(MailSink):
 
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
-        self._sessions[id(session)] = self._sessions.get(id(session), 0) + 1
+        self._sessions[session] = self._sessions.get(session, 0) + 1
         reply = await super().handle_DATA(server, session, envelope)
         if self.on_message is not None:
             self.on_message(self.count())
