@@ -3,11 +3,22 @@
 ``mkdocs serve`` rebuilds the whole site after every save: at 3,000 posts that is a minute or
 more. This preview builds the whole site once (as ``mkdocs serve`` does: drafts and scheduled
 posts included and marked as drafts), keeps MkDocs' state of that build in memory, and after a
-save that changes only the text of pages (not their front matter, not which files exist, not
-mkdocs.yml or the theme) renders just those pages, through the same MkDocs and plugin events a
-full build runs for them, and reloads the browser. Then, so that lists, feeds and search show
-the edit too, a complete build runs in the background (another process) and replaces the
-served site when it is done. Any other change is a full rebuild, as with ``mkdocs serve``.
+save renders just the saved pages, through the same MkDocs and plugin events a full build runs
+for them, and reloads the browser:
+
+* a save that changes only the text of pages renders those pages with the state of the last
+  build;
+* a save that changes front matter (title, status, dates...), adds pages or other files to
+  the docs folder, or deletes them, first runs every event that reads the whole site (files,
+  navigation, environment: the post model, the change card's state, Material's blog and its
+  views), as a build does, with the rendered HTML of every unchanged page taken from the last
+  build; then it renders the saved pages. Material's blog reads every post's front matter
+  with the pure-Python YAML parser; here that reading is memoised by text, so only changed
+  posts are parsed again.
+
+Then, so that lists, feeds and search show the edit too, a complete build runs in the
+background (another process) and replaces the served site when it is done. A change to
+mkdocs.yml or the theme is a full rebuild, as with ``mkdocs serve``.
 
 After each save the command also prints what ``nyhet granska`` says about the saved files.
 
@@ -16,6 +27,7 @@ Only this module imports MkDocs; it wraps MkDocs itself, never our plugins.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
@@ -30,13 +42,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from mkdocs.commands.build import _build_page, _populate_page, build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import BuildError
 from mkdocs.livereload import LiveReloadServer, _serve_url
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import Files
-from mkdocs.structure.nav import Navigation
+from mkdocs.structure.files import Files, InclusionLevel, get_files, set_exclusions
+from mkdocs.structure.nav import Navigation, get_navigation
+from mkdocs.structure.pages import Page
 
 from plugins.review.scan import front_matter_lines
 
@@ -114,6 +129,8 @@ class Preview:
         self.seen: Snapshot = {}
         self.sources: dict[str, str] = {}
         self.edits = 0
+        self.broken = False
+        """The last save stopped the build (a front-matter error): read the whole site again."""
         self.background: threading.Thread | None = None
         self.process: subprocess.Popen[str] | None = None
         self.stopping = False
@@ -147,6 +164,7 @@ class Preview:
             file.abs_src_path: _front_matter(file.content_string)
             for file in files.documentation_pages() if file.abs_src_path
         }
+        self.broken = False
         log.info("Hela webbplatsen byggd på %.1f s", time.monotonic() - started)
 
     def text_only(self, changed: list[str]) -> bool:
@@ -161,6 +179,70 @@ class Preview:
             if _front_matter(text) != self.sources[path]:
                 return False
         return True
+
+    def structure_build(self, changed: list[str]) -> list[str]:
+        """Every event that reads the whole site, then a render of just ``changed``.
+
+        The steps of MkDocs' build up to the environment, as ``build`` runs them, except that
+        a page that did not change keeps what the last build rendered for it (its HTML, table
+        of contents and title) instead of being rendered again, and only the changed pages
+        (and new ones) are written. Returns the source paths of the pages written.
+        """
+        previous = self.state.files
+        assert previous is not None
+        before = {file.src_uri: file.page for file in previous.documentation_pages()
+                  if file.page is not None}
+        kept = (self.state.files, self.state.nav, self.state.env)
+        wanted = set(changed)
+        config = self._load()
+        config.site_url = self.serve_url
+        inclusion = InclusionLevel.is_in_serve
+        try:
+            config = config.plugins.on_config(config)
+            config.plugins.on_pre_build(config=config)
+            files = get_files(config)
+            env = config.theme.get_env()
+            files.add_files_from_theme(env, config)
+            files = config.plugins.on_files(files, config=config)
+            set_exclusions(files, config)
+            nav = get_navigation(files, config)
+            nav = config.plugins.on_nav(nav, config=config, files=files)
+            rendered = []
+            for file in files.documentation_pages(inclusion=inclusion):
+                if file.page is None and file.inclusion.is_not_in_nav():
+                    Page(None, file, config)
+                assert file.page is not None
+                old = before.get(file.src_uri)
+                if file.abs_src_path in wanted:
+                    _populate_page(file.page, config, files)
+                    rendered.append(file.page)
+                elif old is not None:
+                    _carry(old, file.page)
+                # else: a list the blog made only now (a new category); the complete build in
+                # the background renders it with the excerpts it shows.
+            env = config.plugins.on_env(env, config=config, files=files)
+            for file in files.media_files():
+                if file.abs_src_path in wanted:
+                    file.copy_file()
+            doc_files = files.documentation_pages(inclusion=inclusion)
+            for page in rendered:
+                _build_page(page, config, doc_files, nav, env,
+                            excluded=page.file.inclusion.is_excluded())
+        except Exception as error:
+            config.plugins.on_build_error(error=error)
+            # The next save starts from the last good build again.
+            self.state.files, self.state.nav, self.state.env = kept
+            self.broken = True
+            raise
+        self.broken = False
+        self.config = config
+        for page in rendered:
+            if page.file.abs_src_path:
+                self.sources[page.file.abs_src_path] = _front_matter(
+                    Path(page.file.abs_src_path).read_text(encoding="utf-8-sig"))
+        for path in set(self.sources) - {f.abs_src_path for f in files.documentation_pages()}:
+            del self.sources[path]
+        return [page.file.abs_src_path for page in rendered if page.file.abs_src_path]
 
     def render_pages(self, changed: list[str]) -> None:
         """Render just the pages of ``changed`` with the state of the last full build."""
@@ -185,16 +267,26 @@ class Preview:
         self.edits += 1
         markdown = [path for path in changed if path.endswith(".md")]
         started = time.monotonic()
+        docs = os.path.join(self.config.docs_dir, "")
         try:
-            if markdown == changed and self.text_only(changed):
+            if not self.broken and markdown == changed and self.text_only(changed):
                 self.render_pages(changed)
-                self.seen.update({path: now[path] for path in changed})
-                log.info("Visar ändringen i %s efter %.2f s; resten av webbplatsen byggs om i "
-                         "bakgrunden", ", ".join(_short(p) for p in changed),
-                         time.monotonic() - started)
-                self._rebuild_in_background()
+                shown = changed
+            elif all(path.startswith(docs) for path in changed):
+                try:
+                    shown = self.structure_build(changed)
+                except BuildError as error:
+                    # As `mkdocs serve`: the error in the log, the last good site served.
+                    log.error("%s", error)
+                    return
             else:
                 self.full_build()
+                return
+            self.seen = now
+            log.info("Visar ändringen i %s efter %.2f s; resten av webbplatsen byggs om i "
+                     "bakgrunden", ", ".join(_short(p) for p in shown) or "inga sidor",
+                     time.monotonic() - started)
+            self._rebuild_in_background()
         finally:
             saved = [Path(p) for p in markdown if os.path.exists(p)]
             if saved:
@@ -243,6 +335,7 @@ class Preview:
     # --- serving ----------------------------------------------------------------------------
 
     def serve(self) -> None:
+        remember_blog_yaml()
         self.config.plugins.on_startup(command="serve", dirty=False)
         self.full_build()
         server = LiveReloadServer(builder=self.builder, host=self.host, port=self.port,
@@ -264,6 +357,52 @@ class Preview:
             server.shutdown()
             self.config.plugins.on_shutdown()
             shutil.rmtree(self.site_dir, ignore_errors=True)
+
+
+def _carry(old: Any, new: Any) -> None:
+    """Give the fresh page object ``new`` what the last build rendered for the same page."""
+    from material.plugins.blog.structure import Post
+
+    if not isinstance(new, Post):  # a post reads its text and meta when it is created
+        new.markdown, new.meta = old.markdown, old.meta
+    new.content, new.toc = old.content, old.toc
+    new._title_from_render = old._title_from_render
+    new.present_anchor_ids, new.links_to_anchors = old.present_anchor_ids, old.links_to_anchors
+    if isinstance(new, Post) and isinstance(old, Post):
+        # Set while rendering (authors from .authors.yml, read time from the HTML).
+        new.authors = old.authors
+        if new.config.readtime is None:
+            new.config.readtime = old.config.readtime
+
+
+class _RememberedYaml:
+    """PyYAML as Material's blog calls it, with ``load`` memoised by the text it parses.
+
+    The blog reads every post's front matter with the pure-Python parser each time the site's
+    structure is read: at 3,000 posts that is most of the cost. The same text gives the same
+    data, so each text is parsed once; a deep copy is returned because the blog changes what
+    it gets (it adds ``template`` and ``hide``).
+    """
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[str, type], Any] = {}
+
+    def load(self, text: str, loader: type) -> Any:
+        key = (text, loader)
+        if key not in self._parsed:
+            self._parsed[key] = yaml.load(text, loader)  # the blog passes its SafeLoader
+        return copy.deepcopy(self._parsed[key])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(yaml, name)
+
+
+def remember_blog_yaml() -> None:
+    """Make Material's blog parse each post's front matter once per text in this process."""
+    from material.plugins.blog import structure
+
+    if not isinstance(structure.yaml, _RememberedYaml):
+        structure.yaml = _RememberedYaml()  # type: ignore[assignment]
 
 
 def _interrupt(_signal: int, _frame: object) -> None:

@@ -107,13 +107,54 @@ def test_a_saved_edit_shows_and_equals_the_complete_build(
              in log.read_text(), log)
 
 
-def test_a_front_matter_change_rebuilds_everything(project: Path, visa: tuple[str, Path]) -> None:
+def test_a_front_matter_change_shows_at_once_and_equals_the_complete_build(
+    project: Path, visa: tuple[str, Path]
+) -> None:
     base, log = visa
     post = project / POST
-    post.write_text(post.read_text("utf-8").replace(
-        'title: "Servrarna flyttar till datacenter i Västerås', 'title: "Flytten',
-        1), "utf-8")
+    text = post.read_text("utf-8")
+    assert "status: planerad" in text
+    post.write_text(text.replace(
+        'title: "Servrarna flyttar till datacenter i Västerås', 'title: "Flytten', 1).replace(
+        "status: planerad", "status: inställd", 1), "utf-8")
     wait_for("the new title",
              lambda: "<title>Flytten \N{EN DASH} steg 1" in (fetch(base + URL) or ""), log)
+    fast = without_reload_script(fetch(base + URL) or "")
+    said = log.read_text()
+    assert f"Visar ändringen i {POST} efter" in said
+    assert said.count("Hela webbplatsen byggd") == 1  # the first build only
+    # The change card shows the new status (Material's "Inställd" badge of the card).
+    assert "Inställd" in fast
+
+    wait_for("the complete build", lambda: "Hela webbplatsen är uppdaterad" in log.read_text(),
+             log)
+    assert without_reload_script(fetch(base + URL) or "") == fast
     assert "Flytten \N{EN DASH} steg 1" in (fetch(base + "feeds/news.json") or "")
-    assert "Hela webbplatsen byggd" in log.read_text()
+
+
+def test_a_new_post_shows_at_once_and_a_broken_one_keeps_the_last_good_site(
+    project: Path, visa: tuple[str, Path]
+) -> None:
+    base, log = visa
+    new = project / "content/news/posts/ny-nyhet-i-visa.md"
+    new.write_text(
+        "---\ntitle: En ny nyhet i förhandsvisningen\ndate: 2026-11-20 09:00\n"
+        "description: Kort.\ncategories: [Tips]\naudience: [alla]\nstatus: klar\n---\n\n"
+        "# En ny nyhet i förhandsvisningen\n\nMärke 5150.\n", "utf-8")
+    url = base + "news/ny-nyhet-i-visa/"
+    wait_for("the new post", lambda: "Märke 5150" in (fetch(url) or ""), log)
+    fast = without_reload_script(fetch(url) or "")
+    assert "Visar ändringen i content/news/posts/ny-nyhet-i-visa.md efter" in log.read_text()
+    wait_for("the complete build", lambda: "Hela webbplatsen är uppdaterad" in log.read_text(),
+             log)
+    assert without_reload_script(fetch(url) or "") == fast
+
+    # A front-matter error: the build's own message, and the page as it was.
+    new.write_text(new.read_text("utf-8").replace("status: klar", "status: klart"), "utf-8")
+    wait_for("the error", lambda: "content/news/posts/ny-nyhet-i-visa.md:7: status: klart är "
+             "inte tillåtet; skriv en av: planerad, pågår, klar, inställd" in log.read_text(),
+             log)
+    assert "Märke 5150" in (fetch(url) or "")
+    new.write_text(new.read_text("utf-8").replace("Märke 5150", "Märke 5151").replace(
+        "status: klart", "status: klar"), "utf-8")
+    wait_for("the mended post", lambda: "Märke 5151" in (fetch(url) or ""), log)
