@@ -3,9 +3,15 @@
 Generates, in a temporary folder, a synthetic copy of the site with ``N`` news posts (the real
 mkdocs.yml, pages, theme overrides and plugins; the posts of ``bench/synthetic.py``), then
 for each way of previewing starts the preview server on 127.0.0.1, waits for the first build,
-and edits one post ``--edits`` times: each edit appends a paragraph with a fresh marker, and
-the served page of that post is polled (every 50 ms) until the marker shows. Reported: the
-first build (start until the page answers) and the median and maximum save-to-preview time.
+and then, ``--edits`` times, makes three kinds of save, each with a fresh marker, polling the
+served page (every 50 ms) until the marker shows:
+
+* ``text``: a paragraph appended to one post;
+* ``front matter``: the same post's title changed (the page's ``<title>`` shows it);
+* ``new post``: a new post file (its own page shows it).
+
+Reported: the first build (start until the page answers) and, per kind of save, the median
+and maximum save-to-preview time.
 
 Ways of previewing:
 
@@ -77,12 +83,32 @@ def command(way: str, config: Path, port: int) -> list[str]:
     return [*serve, "--dirty"] if way == "dirty" else serve
 
 
+KINDS = ("text", "front matter", "new post")
+
+
 @dataclass(frozen=True)
 class Result:
     way: str
     posts: int
     startup: float
-    edits: tuple[float, ...]
+    edits: dict[str, list[float]]
+    """Save-to-preview seconds by kind of save."""
+
+
+def save(kind: str, post: Path, original: str, marker: str) -> tuple[Path, str]:
+    """Make one save of ``kind`` with ``marker``; the file whose page shows it, and its URL path."""
+    if kind == "text":
+        post.write_text(f"{original}\n{marker}\n", encoding="utf-8")
+        return post, f"news/{post.stem}/"
+    if kind == "front matter":
+        # Synthetic posts have 'title: "Skrivarna får nya funktioner - nr 13"' (an en dash).
+        head, title, rest = original.partition('title: "')
+        post.write_text(f'{head}{title}{marker} {rest}', encoding="utf-8")
+        return post, f"news/{post.stem}/"
+    new = post.with_name(f"ny-{marker.split()[-1]}.md")
+    head, title, rest = original.partition('title: "')
+    new.write_text(f'{head}{title}{marker} {rest}', encoding="utf-8")
+    return new, f"news/{new.stem}/"
 
 
 def measure(way: str, config: Path, posts: int, edits: int, log_dir: Path) -> Result:
@@ -92,6 +118,7 @@ def measure(way: str, config: Path, posts: int, edits: int, log_dir: Path) -> Re
     log = log_dir / f"{way}-{posts}.log"
     post = config.parent / "docs/news/posts" / f"{EDITED}.md"
     original = post.read_text(encoding="utf-8")
+    created: list[Path] = []
     with log.open("w") as output:
         process = subprocess.Popen(command(way, config, port), cwd=config.parent, env=env,
                                    stdout=output, stderr=subprocess.STDOUT)
@@ -103,18 +130,23 @@ def measure(way: str, config: Path, posts: int, edits: int, log_dir: Path) -> Re
             time.sleep(0.2)
         startup = time.monotonic() - started
         time.sleep(2)  # let the watcher settle after the first build
-        timings = []
+        timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
         for number in range(edits):
-            marker = f"Ändring {number} {uuid.uuid4().hex}"
-            post.write_text(f"{original}\n{marker}\n", encoding="utf-8")
-            saved = time.monotonic()
-            while marker not in (fetch(url) or ""):
-                if time.monotonic() - saved > SHOW_LIMIT:
-                    raise SystemExit(f"{way} at {posts} posts never showed the edit; see {log}")
-                time.sleep(0.05)
-            timings.append(time.monotonic() - saved)
-            time.sleep(1)
-        return Result(way, posts, startup, tuple(timings))
+            for kind in KINDS:
+                marker = f"Ändring {number} {uuid.uuid4().hex[:12]}"
+                saved = time.monotonic()
+                path, page_path = save(kind, post, original, marker)
+                if path != post:
+                    created.append(path)
+                page_url = f"http://127.0.0.1:{port}/{page_path}"
+                while marker not in (fetch(page_url) or ""):
+                    if time.monotonic() - saved > SHOW_LIMIT:
+                        raise SystemExit(f"{way} at {posts} posts never showed the {kind} save; "
+                                         f"see {log}")
+                    time.sleep(0.05)
+                timings[kind].append(time.monotonic() - saved)
+                time.sleep(1)
+        return Result(way, posts, startup, timings)
     finally:
         process.terminate()
         try:
@@ -122,6 +154,8 @@ def measure(way: str, config: Path, posts: int, edits: int, log_dir: Path) -> Re
         except subprocess.TimeoutExpired:
             process.kill()
         post.write_text(original, encoding="utf-8")
+        for path in created:
+            path.unlink(missing_ok=True)
 
 
 LABELS = {"serve": "`mkdocs serve` (old)", "dirty": "`mkdocs serve --dirty` (old)",
@@ -129,11 +163,14 @@ LABELS = {"serve": "`mkdocs serve` (old)", "dirty": "`mkdocs serve --dirty` (old
 
 
 def report(results: list[Result]) -> str:
-    lines = ["| posts | way | first build | save to preview, median | max |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = ["| posts | way | first build | "
+             + " | ".join(f"{kind}: median (max)" for kind in KINDS) + " |",
+             "| --- | --- | --- | " + " | ".join("---" for _ in KINDS) + " |"]
     for result in results:
+        cells = [f"{statistics.median(result.edits[kind]):.2f} s "
+                 f"({max(result.edits[kind]):.2f} s)" for kind in KINDS]
         lines.append(f"| {result.posts:,} | {LABELS[result.way]} | {result.startup:.1f} s | "
-                     f"{statistics.median(result.edits):.2f} s | {max(result.edits):.2f} s |")
+                     + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -152,8 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = generate_site(work / f"site-{size}", size)
             for way in arguments.ways:
                 result = measure(way, config, size, arguments.edits, work)
-                print(f"{size} posts, {way}: first build {result.startup:.1f} s, edits "
-                      + ", ".join(f"{t:.2f} s" for t in result.edits), flush=True)
+                print(f"{size} posts, {way}: first build {result.startup:.1f} s; "
+                      + "; ".join(f"{kind} " + ", ".join(f"{t:.2f} s" for t in times)
+                                  for kind, times in result.edits.items()), flush=True)
                 results.append(result)
         print()
         print(report(results))

@@ -30,10 +30,11 @@ class ReviewPlugin(BasePlugin[ReviewConfig]):
     """Runs the writers' check over every page in each build."""
 
     def __init__(self) -> None:
-        # Findings of review_page by page text, kept across rebuilds of `mkdocs serve` (the
-        # plugin has on_startup, so MkDocs keeps the instance): an unchanged page is not read
-        # again.
-        self._cache: dict[tuple[object, ...], list[Finding]] = {}
+        # Each page's document (with its scan and field lines) and the findings of
+        # review_page, by page text, kept across rebuilds of `mkdocs serve` and `nyhet visa`
+        # (the plugin has on_startup, so MkDocs keeps the instance): an unchanged page is not
+        # read again.
+        self._cache: dict[tuple[object, ...], tuple[Document, list[Finding]]] = {}
         self.serving = False
         self._logged: set[Finding] = set()
 
@@ -64,21 +65,21 @@ class ReviewPlugin(BasePlugin[ReviewConfig]):
         docs_name = Path(config.docs_dir).name
         posts = {post.source: post for post in self.posts.posts}
         guides = {guide.source: guide for guide in self.posts.guides}
-        documents = [
-            Document(path=f"{docs_name}/{file.src_uri}", src_uri=file.src_uri,
-                     text=file.content_string, post=posts.get(file.src_uri),
-                     guide=guides.get(file.src_uri))
-            for file in files.documentation_pages()
-        ]
-        site = site_of(documents, (file.src_uri for file in files), self.posts.now)
-        cache: dict[tuple[object, ...], list[Finding]] = {}
+        cache: dict[tuple[object, ...], tuple[Document, list[Finding]]] = {}
+        for file in files.documentation_pages():
+            text = file.content_string
+            post, guide = posts.get(file.src_uri), guides.get(file.src_uri)
+            key = (file.src_uri, text, post, guide)
+            known = self._cache.get(key)
+            if known is None:
+                document = Document(path=f"{docs_name}/{file.src_uri}", src_uri=file.src_uri,
+                                    text=text, post=post, guide=guide)
+                known = (document, review_page(document, self.settings, self.language))
+            cache[key] = known
+        site = site_of((document for document, _ in cache.values()),
+                       (file.src_uri for file in files), self.posts.now)
         logged: set[Finding] = set()
-        for document in documents:
-            key = (document.src_uri, document.text, document.post, document.guide)
-            page_findings = self._cache.get(key)
-            if page_findings is None:
-                page_findings = review_page(document, self.settings, self.language)
-            cache[key] = page_findings
+        for document, page_findings in cache.values():
             for finding in in_order([*page_findings,
                                      *review_in_site(document, site, self.settings)]):
                 # Under `mkdocs serve` each finding is shown once, not after every save: with
