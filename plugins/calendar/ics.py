@@ -102,13 +102,43 @@ def event(post: Post, url: str, domain: str) -> icalendar.Event:
     return vevent
 
 
+_END = b"END:VCALENDAR\r\n"
+
+
 def render_calendar(
-    posts: Iterable[Post], info: CalendarInfo, url_of: Callable[[Post], str], domain: str
+    posts: Iterable[Post], info: CalendarInfo, url_of: Callable[[Post], str], domain: str,
+    events: dict[str, bytes] | None = None,
 ) -> bytes:
     """A whole calendar of the posts' windows, soonest first; posts without a window are
-    left out."""
+    left out.
+
+    ``events``, shared by the calendars of one build, keeps each post's serialised VEVENT by
+    source: a window is in the post's own file, the main calendar and its audiences'
+    calendars, and icalendar folds every line character by character in Python, which was
+    nearly all of the calendar plugin's time. A calendar is a sequence of whole components,
+    so the event's bytes, made by icalendar, go in as they are: the same bytes as
+    ``Calendar.to_ical()`` with the events added as components.
+    """
     windowed = sorted((p for p in posts if p.window is not None),
                       key=lambda p: (p.window.start, p.key))  # type: ignore[union-attr]
+    if events is not None:
+        head = _calendar(info).to_ical()
+        if not head.endswith(_END):
+            raise ValueError("icalendar no longer ends a calendar with END:VCALENDAR")
+        body = []
+        for post in windowed:
+            if post.source not in events:
+                events[post.source] = event(post, url_of(post), domain).to_ical()
+            body.append(events[post.source])
+        return head[: -len(_END)] + b"".join(body) + _END
+    calendar = _calendar(info)
+    for post in windowed:
+        calendar.add_component(event(post, url_of(post), domain))
+    return calendar.to_ical()
+
+
+def _calendar(info: CalendarInfo) -> icalendar.Calendar:
+    """A calendar's own properties and time zone, without events."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -123,9 +153,7 @@ def render_calendar(
     calendar.add("x-published-ttl", "PT1H")
     # Before the events, where clients that read in one pass expect it.
     calendar.add_component(stockholm_timezone())
-    for post in windowed:
-        calendar.add_component(event(post, url_of(post), domain))
-    return calendar.to_ical()
+    return calendar
 
 
 def stockholm_timezone() -> icalendar.Timezone:

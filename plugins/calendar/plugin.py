@@ -80,6 +80,7 @@ class CalendarPlugin(BasePlugin[CalendarConfig]):
         title = self.config.title
         everyone = self.config.everyone_audience
         files: dict[str, bytes] = {}
+        events: dict[str, bytes] = {}  # Each post's event serialised once (render_calendar).
 
         def info(name: str, description: str, path: str) -> CalendarInfo:
             return CalendarInfo(name, description, self.site_url + path)
@@ -87,7 +88,7 @@ class CalendarPlugin(BasePlugin[CalendarConfig]):
         files[self.main_path] = render_calendar(
             published,
             info(title, "Planerade avbrott och ändringar i kommunens IT.", self.main_path),
-            self._url, domain)
+            self._url, domain, events)
         for audience in self.posts.taxonomy.audiences:
             chosen = [p for p in published if audience in p.audience or
                       (everyone is not None and everyone in p.audience)]
@@ -96,12 +97,12 @@ class CalendarPlugin(BasePlugin[CalendarConfig]):
                 chosen,
                 info(f"{title}: {audience}",
                      f"Planerade avbrott och ändringar i kommunens IT för {audience}.", path),
-                self._url, domain)
+                self._url, domain, events)
         for post in published:
             single = self.event_path(post)
             assert single is not None
             files[single] = render_calendar(
-                [post], info(post.title, post.description, single), self._url, domain)
+                [post], info(post.title, post.description, single), self._url, domain, events)
 
         out = Path(config.site_dir)
         for path, body in files.items():
