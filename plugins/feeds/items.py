@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-import lxml.html
 from lxml import etree
 
 from plugins.posts.model import Post, Taxonomy
@@ -20,7 +19,9 @@ _URL_ATTRIBUTES = frozenset({
 # Attributes that hold a list of "URL descriptor" candidates (HTML's srcset syntax).
 _SRCSET_ATTRIBUTES = frozenset({"srcset", "imagesrcset"})
 # Permalink anchors, comments (the blog's <!-- more -->) and the first <h1>.
-_PAGE_ONLY = './/a[contains(concat(" ", @class, " "), " headerlink ")] | .//comment() | ./h1[1]'
+_PAGE_ONLY = etree.XPath(
+    './/a[contains(concat(" ", @class, " "), " headerlink ")] | .//comment() | ./h1[1]')
+_HTML_PARSER = etree.HTMLParser()
 
 
 def absolutize(html: str, base_url: str) -> str:
@@ -33,19 +34,37 @@ def absolutize(html: str, base_url: str) -> str:
     """
     if not html.strip():
         return ""
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
-    for node in root.xpath(_PAGE_ONLY):
-        node.drop_tree()
+    # Parsed as lxml.html.fragment_fromstring does (inside <html><body>), with plain
+    # elements: lxml.html's element classes call back into Python for every element.
+    body = etree.fromstring(f"<html><body>{html}</body></html>", _HTML_PARSER).find("body")
+    if body is None:
+        return ""
+    for node in _PAGE_ONLY(body):
+        _drop(node)
     # A plain loop over the attributes: lxml's make_links_absolute also parses CSS and was
     # most of the feed plugin's time on a large site.
-    for element in root.iter(etree.Element):
+    for element in body.iter(etree.Element):
         for name, value in element.items():
             if name in _URL_ATTRIBUTES:
                 element.set(name, urljoin(base_url, value.strip()))
             elif name in _SRCSET_ATTRIBUTES:
                 element.set(name, absolute_srcset(value, base_url))
-    text = lxml.html.tostring(root, encoding="unicode")
-    return text[len("<div>"):-len("</div>")].strip()
+    text = etree.tostring(body, encoding="unicode", method="html")
+    return text[len("<body>"):-len("</body>")].strip()
+
+
+def _drop(node: etree._Element) -> None:
+    """Remove ``node`` and what it holds, keeping the text that follows it."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
 
 
 def absolute_srcset(value: str, base_url: str) -> str:

@@ -83,13 +83,12 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         errors: list[str] = []
         for file in files.documentation_pages():
             source = f"{docs_name}/{file.src_uri}"
-            if file.src_uri.startswith(posts_dir) and (
-                bad := control_characters(file.content_string, source)
-            ):
+            text = file.content_string  # Read from disk at each access: once here.
+            if file.src_uri.startswith(posts_dir) and (bad := control_characters(text, source)):
                 errors += [str(problem) for problem in bad]
                 continue
             try:
-                front = load_front_matter(file.content_string, source)
+                front = load_front_matter(text, source)
                 meta, lines = front.meta, front.lines
                 if file.src_uri.startswith(posts_dir):
                     self._warn(unknown_fields(meta, POST_FIELDS, source, lines))
