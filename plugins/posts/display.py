@@ -1,32 +1,19 @@
-"""What templates show of posts: Swedish dates and times (the shared formatter), escaped text."""
+"""What templates show of posts: escaped front-matter text, the "Schemalagd" note.
+
+Dates and times are formatted by the one Swedish formatter, :mod:`swedish.dates`; the
+templates reach it through the filters the posts plugin registers (``sv_date``,
+``sv_datetime``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from swedish.dates import format_date, format_datetime, format_window
-
-from .model import Window
-
-
-def sv_date(value: date | datetime) -> str:
-    """``5 december 2026``."""
-    return format_date(value)
-
-
-def sv_datetime(value: datetime) -> str:
-    """``lördag 5 december 2026 kl. 18.00``."""
-    return format_datetime(value)
-
-
-def sv_window(window: Window) -> str:
-    """A window in one phrase, as the newsletter writes it."""
-    return format_window(window.start, window.end)
-
+from swedish.dates import format_datetime
 
 # Front-matter fields that MkDocs and Material print into pages as they are, in text
 # (<title>, the header, the navigation) and in attributes (<meta name="description">).

@@ -20,7 +20,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_build_datetime
 from mkdocs.utils.templates import TemplateContext
 
-from . import display
+from swedish.dates import format_date, format_datetime
+
 from .config import PostsConfig
 from .display import escape_meta, mark_scheduled
 from .errors import ContentError
@@ -150,9 +151,10 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         return file.url if file else None
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        env.filters["sv_date"] = display.sv_date
-        env.filters["sv_datetime"] = display.sv_datetime
-        env.filters["sv_window"] = display.sv_window
+        # The one Swedish formatter, as filters: ``5 december 2026``, ``lördag 5 december
+        # 2026 kl. 18.00``.
+        env.filters["sv_date"] = format_date
+        env.filters["sv_datetime"] = format_datetime
         return env
 
     def on_page_markdown(

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import lxml.html
 from lxml.html import builder as E
 
-from plugins.posts.display import sv_date
 from plugins.posts.model import Guide, Post, Status, Taxonomy
+from swedish.dates import format_date
 
 # Filter names as readers see them in the search dialog.
 KIND = "typ"
@@ -70,7 +70,7 @@ def post_document(post: Post, url: str, body_html: str, taxonomy: Taxonomy,
             AUDIENCE: _audiences(post.audience, taxonomy, everyone),
             STATUS: (str(post.status),),
         },
-        meta={"datum": sv_date(post.date), "kategori": ", ".join(post.categories)},
+        meta={"datum": format_date(post.date), "kategori": ", ".join(post.categories)},
     )
 
 

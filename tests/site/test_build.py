@@ -91,6 +91,20 @@ def test_home_page_lists_windows_latest_news_and_guides(built_site: Path) -> Non
         assert f"guides/{guide.stem}/" in home
 
 
+def test_home_page_dates_come_from_the_swedish_formatter(built_site: Path) -> None:
+    # Written out by hand from the posts' front matter (date: 2026-11-26 10:15, ...): day,
+    # month name in Swedish, year, no weekday, as swedish.dates.format_date writes them.
+    home = lxml.html.fromstring((built_site / "index.html").read_text(encoding="utf-8"))
+    meta = [" ".join(span.text_content().split())
+            for span in home.xpath("//span[@class='home-meta']")]
+    assert meta[:4] == [
+        "\N{EN DASH} 26 november 2026, Driftstörning",
+        "\N{EN DASH} 26 november 2026, Planerad ändring",
+        "\N{EN DASH} 24 november 2026, Planerad ändring",
+        "\N{EN DASH} 20 november 2026, Planerad ändring",
+    ]
+
+
 def test_post_urls_come_from_file_names_not_titles(project: Path, tmp_path: Path) -> None:
     source = next(p for p in (project / "content/news/posts").glob("*.md")
                   if not p.name.startswith(("utkast-", "framtida-")))
