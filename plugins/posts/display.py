@@ -7,7 +7,7 @@ templates reach it through the filters the posts plugin registers (``sv_date``,
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,20 @@ def escape_meta(meta: MutableMapping[str, Any]) -> None:
         value = meta.get(name)
         if isinstance(value, str) and not isinstance(value, Markup):
             meta[name] = escape(value)
+
+
+def escape_tag_headings(toc: Iterable[Any], id_prefix: str) -> None:
+    """Escape the titles of the table-of-contents entries Material's tags plugin adds.
+
+    Material makes one entry per tag on the tags page with the tag's name as its title, and
+    its templates print titles raw: they expect the HTML that Markdown's headings give. The
+    entries are known by their id (``tags_slugify_format``, ``tag:{slug}`` by default);
+    headings written in Markdown keep their titles. Idempotent.
+    """
+    for entry in toc:
+        if entry.id.startswith(id_prefix) and not isinstance(entry.title, Markup):
+            entry.title = escape(entry.title)
+        escape_tag_headings(entry.children, id_prefix)
 
 
 def mark_scheduled(markdown: str, published: datetime) -> str:

@@ -23,7 +23,7 @@ from mkdocs.utils.templates import TemplateContext
 from swedish.dates import format_date, format_datetime
 
 from .config import PostsConfig
-from .display import escape_meta, mark_scheduled
+from .display import escape_meta, escape_tag_headings, mark_scheduled
 from .errors import ContentError
 from .frontmatter import load_front_matter, register_minute_timestamps
 from .model import (
@@ -171,6 +171,12 @@ class PostsPlugin(BasePlugin[PostsConfig]):
     def on_page_context(
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
+        tags = config.plugins.get("material/tags")
+        prefix = getattr(getattr(tags, "config", None), "tags_slugify_format", "").split("{")[0]
+        if prefix:
+            # Guides' tags are front matter as written; the tags page lists them in its table
+            # of contents, which Material prints raw (the tag templates: overrides/).
+            escape_tag_headings(page.toc, prefix)
         if page.file.src_uri == "index.md":
             published = self.published()
             context["home"] = {  # type: ignore[typeddict-unknown-key]

@@ -53,10 +53,19 @@ def text_of(element: ElementTree.Element) -> str:
     return "".join(element.itertext())
 
 
+TAG = 'Ctrl <Alt> & "Del"'
+GUIDE = "content/guides/teams-moten.md"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("escaping") / "project")
     (project / "content/news/posts/citat.md").write_text(POST, encoding="utf-8")
+    guide = project / GUIDE
+    text = guide.read_text(encoding="utf-8")
+    assert "\ntags: [Microsoft 365, Teams, Skolplattan]\n" in text
+    guide.write_text(text.replace("\ntags: [Microsoft 365, Teams, Skolplattan]\n",
+                                  f"\ntags: [Microsoft 365, '{TAG}']\n"), encoding="utf-8")
     build = run_build(project, project / "site")
     assert build.returncode == 0, build.output
     return project / "site"
@@ -64,7 +73,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 PAGES = ["news/citat/index.html", "index.html", "news/index.html",
          "news/category/tips/index.html", "news/archive/2026/index.html",
-         "news/fragor-och-svar-om-molnet/index.html"]
+         "news/fragor-och-svar-om-molnet/index.html", "guides/teams-moten/index.html",
+         "tags/index.html"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -80,6 +90,21 @@ def test_post_page_shows_front_matter_as_written(site: Path) -> None:
     assert text_of(tree.find(".//title")) == f"{TITLE} - {SITE_NAME}"
     assert not [s for s in tree.iter("script") if "alert" in text_of(s)]
     assert not tree.findall(".//b"), "the title's <b> became markup"
+
+
+def test_guide_tags_are_shown_as_written(site: Path) -> None:
+    # Material prints tag names raw in the page's tag list, the tags page's headings and its
+    # table of contents.
+    guide = parse((site / "guides/teams-moten/index.html").read_text(encoding="utf-8"))
+    [tags] = [nav for nav in guide.iter("nav") if nav.get("class") == "md-tags"]
+    assert sorted(text_of(a).strip() for a in tags) == sorted(["Microsoft 365", TAG])
+    page = parse((site / "tags/index.html").read_text(encoding="utf-8"))
+    # Each heading is the tag and a permalink "¶".
+    headings = [text_of(h).strip().removesuffix("\N{PILCROW SIGN}") for h in page.iter("h2")]
+    assert TAG in headings
+    toc = [text_of(a).strip() for a in page.iter("a") if a.get("href", "").startswith("#tag:")]
+    assert TAG in toc
+    assert "Microsoft 365" in toc  # the others as they were
 
 
 def test_home_page_shows_title_description_and_services_as_text(site: Path) -> None:
