@@ -64,18 +64,18 @@ FrontMatterLoader.add_constructor(_MINUTE_TAG, _construct_minute_timestamp)
 FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_or_text)
 
 
-def register_minute_timestamps() -> None:
-    """Teach PyYAML's SafeLoader that ``2025-03-10 09:30`` is a date-time.
+class MinuteTimestampLoader(yaml.SafeLoader):
+    """PyYAML's own SafeLoader, reading ``2025-03-10 09:30`` as a (naive) date-time.
 
-    Material's blog reads each post's front matter itself with ``yaml.SafeLoader`` and only
-    accepts real dates, so the type has to be right at the YAML level for every reader in
-    the build, not only for ours. The result is naive; the model reads it as Stockholm time.
-    Idempotent.
+    For Material's blog, which reads each post's front matter itself with ``yaml.SafeLoader``
+    and accepts only real dates: the posts plugin hands it this loader (``plugin.py``) instead
+    of changing ``yaml.SafeLoader`` for every reader in the process. The model reads the
+    naive result as Stockholm time.
     """
-    if _MINUTE_TAG in yaml.SafeLoader.yaml_constructors:
-        return
-    yaml.SafeLoader.add_implicit_resolver(_MINUTE_TAG, MINUTE_TIMESTAMP, list("0123456789"))
-    yaml.SafeLoader.add_constructor(_MINUTE_TAG, _construct_minute_timestamp)
+
+
+MinuteTimestampLoader.add_implicit_resolver(_MINUTE_TAG, MINUTE_TIMESTAMP, list("0123456789"))
+MinuteTimestampLoader.add_constructor(_MINUTE_TAG, _construct_minute_timestamp)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
@@ -25,7 +26,7 @@ from swedish.dates import format_date, format_datetime
 from .config import PostsConfig
 from .display import escape_meta, escape_tag_headings, mark_scheduled
 from .errors import ContentError
-from .frontmatter import load_front_matter, register_minute_timestamps
+from .frontmatter import MinuteTimestampLoader, load_front_matter
 from .model import (
     GUIDE_FIELDS,
     POST_FIELDS,
@@ -62,7 +63,7 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        register_minute_timestamps()
+        teach_blog_minute_timestamps()
         self.taxonomy = Taxonomy(
             categories=tuple(self.config.categories),
             audiences=tuple(self.config.audiences),
@@ -189,3 +190,18 @@ class PostsPlugin(BasePlugin[PostsConfig]):
             }
         return context
 
+
+
+def teach_blog_minute_timestamps() -> None:
+    """Let Material's blog read ``date: 2025-03-10 09:30`` as a date-time.
+
+    The blog parses each post's front matter with the ``SafeLoader`` its post module
+    imported from PyYAML, and rejects a date that YAML reads as text, as it reads a time
+    without seconds. That module's name is pointed at :class:`MinuteTimestampLoader`, a
+    subclass; ``yaml.SafeLoader`` itself, which every other reader in the process uses
+    (MkDocs' config loader among them), stays as PyYAML made it. Idempotent.
+    """
+    from material.plugins.blog import structure  # Material's blog, only when it is used
+
+    if getattr(structure, "SafeLoader", None) is yaml.SafeLoader:
+        structure.SafeLoader = MinuteTimestampLoader  # type: ignore[misc]

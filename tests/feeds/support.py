@@ -16,7 +16,7 @@ import feedparser
 import yaml
 from lxml import etree
 
-from plugins.posts.frontmatter import read_front_matter, register_minute_timestamps
+from plugins.posts.frontmatter import read_front_matter
 from plugins.posts.model import Post, Taxonomy, parse_post
 from plugins.posts.slugs import slugify
 from tests.conftest import BUILD_NOW, SITE_URL
@@ -128,7 +128,6 @@ class Expected:
 
 def expected_for(project: Path) -> Expected:
     """Read a project's mkdocs.yml and posts into what its feeds must hold."""
-    register_minute_timestamps()  # as the posts plugin does for every reader of front matter
     config = read_config(project)
     posts_options = plugin_options(config, "intranet-posts")
     feed_options = plugin_options(config, "intranet-feeds")

@@ -13,7 +13,6 @@ from plugins.posts.errors import FrontMatterError, FrontMatterSyntaxError
 from plugins.posts.frontmatter import (
     load_front_matter,
     read_front_matter,
-    register_minute_timestamps,
 )
 from plugins.posts.model import (
     POST_FIELDS,
@@ -26,6 +25,7 @@ from plugins.posts.model import (
     unknown_fields,
     windows_from,
 )
+from plugins.posts.plugin import teach_blog_minute_timestamps
 from plugins.posts.slugs import is_slug, slugify
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -279,12 +279,19 @@ def test_broken_yaml_names_file_and_line() -> None:
         "sätt citattecken runt värdet (\"…\") eller rätta indraget")
 
 
-def test_minute_timestamps_become_datetimes_for_every_yaml_reader() -> None:
-    register_minute_timestamps()
-    register_minute_timestamps()  # idempotent
-    data = yaml.safe_load("a: 2026-12-12 18:00\nb: 2026-12-12\nc: '2026-12-12 18:00'\nd: kl 18:00")
-    assert data == {"a": datetime(2026, 12, 12, 18, 0), "b": date(2026, 12, 12),
-                    "c": "2026-12-12 18:00", "d": "kl 18:00"}
+def test_minute_timestamps_become_datetimes_for_materials_blog_only() -> None:
+    from material.plugins.blog import structure
+
+    teach_blog_minute_timestamps()
+    teach_blog_minute_timestamps()  # idempotent
+    text = "a: 2026-12-12 18:00\nb: 2026-12-12\nc: '2026-12-12 18:00'\nd: kl 18:00"
+    # As the blog reads a post's front matter (material/plugins/blog/structure).
+    assert yaml.load(text, structure.SafeLoader) == {
+        "a": datetime(2026, 12, 12, 18, 0), "b": date(2026, 12, 12),
+        "c": "2026-12-12 18:00", "d": "kl 18:00"}
+    # Every other reader in the process gets PyYAML as it is: the time stays text.
+    assert yaml.safe_load(text)["a"] == "2026-12-12 18:00"
+    assert yaml.load(text, yaml.SafeLoader)["a"] == "2026-12-12 18:00"
 
 
 def test_impossible_dates_reach_the_model_as_text() -> None:
