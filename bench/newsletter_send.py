@@ -11,7 +11,9 @@ one digest to each of that many subscribers.  Then the same ``send`` runs again 
 Goals (issue 4): throughput >= 80 % of the baseline, peak memory at the largest size within
 1.5x of the smallest, a run with nothing new under 1 second.  The sink, the baseline and the
 sender share the machine's cores, so figures move with whatever else runs: compare a run's
-ratio, not its absolute rates, and repeat on a quiet machine.
+ratio, not its absolute rates, and repeat on a quiet machine.  CPU seconds (user + system of
+the child; the baseline's over its sending loop) are printed beside the wall-clock figures:
+on a loaded machine they say more about our own cost than the wall clock does.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -160,16 +163,27 @@ def prebuilt_message(body: bytes) -> bytes:
 
 
 def run_baseline(port: int, count: int, message: bytes) -> None:
-    """Child process: send ``count`` copies over one connection; prints the seconds taken."""
-    started = time.perf_counter()
+    """Child process: send ``count`` copies over one connection; prints the wall and CPU
+    seconds taken."""
+    started, cpu = time.perf_counter(), time.process_time()
     with smtplib.SMTP("127.0.0.1", port) as smtp:
         for n in range(count):
             smtp.sendmail(SENDER, [f"p{n}@exempelkommun.se"], message)
-    print(time.perf_counter() - started)
+    print(time.perf_counter() - started, time.process_time() - cpu)
 
 
-def measured(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in KiB and stdout of a child process."""
+@dataclass(frozen=True)
+class Measured:
+    """A child process's wall seconds, CPU seconds (user + system), peak RSS and stdout."""
+
+    wall: float
+    cpu: float
+    rss_kib: int
+    out: str
+
+
+def measured(command: list[str], env: dict[str, str]) -> Measured:
+    """Run a child process that must succeed and measure it."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -179,7 +193,7 @@ def measured(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     err = process.stderr.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{command} failed: {err}")
-    return elapsed, usage.ru_maxrss, out
+    return Measured(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, out)
 
 
 def make_database(path: Path, count: int) -> None:
@@ -194,18 +208,18 @@ def make_database(path: Path, count: int) -> None:
 def bench(size: int, port: int, work: Path, feed_url: str) -> dict[str, float]:
     env = {**os.environ, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
            "SMTP_SECURITY": "none", "NEWSLETTER_FROM": SENDER}
-    baseline, _, out = measured(
-        [sys.executable, __file__, "--baseline", str(port), str(size)], env
-    )
-    baseline = float(out.strip())
+    baseline = measured([sys.executable, __file__, "--baseline", str(port), str(size)], env)
+    baseline_wall, baseline_cpu = map(float, baseline.out.split())
     db = work / f"bench-{size}.db"
     make_database(db, size)
     command = [sys.executable, "-m", "newsletter", "--db", str(db), "send", "--feed", feed_url]
-    ours, rss_kib, summary = measured(command, env)
-    idle, _, idle_summary = measured(command, env)
-    assert summary.startswith(f"4 new posts, {size} digests sent"), summary
-    assert idle_summary.startswith("0 new posts, 0 digests sent"), idle_summary
-    return {"size": size, "baseline": baseline, "ours": ours, "rss": rss_kib, "idle": idle}
+    ours = measured(command, env)
+    idle = measured(command, env)
+    assert ours.out.startswith(f"4 new posts, {size} digests sent"), ours.out
+    assert idle.out.startswith("0 new posts, 0 digests sent"), idle.out
+    return {"size": size, "baseline": baseline_wall, "baseline_cpu": baseline_cpu,
+            "ours": ours.wall, "ours_cpu": ours.cpu, "rss": ours.rss_kib, "idle": idle.wall,
+            "idle_cpu": idle.cpu}
 
 
 def main() -> None:
@@ -235,8 +249,10 @@ def main() -> None:
             print(
                 f"{size:>7} subscribers: baseline {size / result['baseline']:6.0f} msg/s, "
                 f"newsletter {size / result['ours']:6.0f} msg/s "
-                f"({result['baseline'] / result['ours']:.0%} of baseline), "
-                f"peak RSS {result['rss'] / 1024:.0f} MiB, 304 run {result['idle']:.2f} s",
+                f"({result['baseline'] / result['ours']:.0%} of baseline; CPU per message "
+                f"{result['baseline_cpu'] / result['ours_cpu']:.0%} of baseline's), "
+                f"peak RSS {result['rss'] / 1024:.0f} MiB, "
+                f"304 run {result['idle']:.2f} s ({result['idle_cpu']:.2f} s CPU)",
                 flush=True,
             )
         if len(results) > 1:

@@ -17,6 +17,7 @@ waits for), each the median of ``--repeats`` runs:
 
 Goal (issue 7): 100,000 lines "stay fast (about a second)".  Absolute times move with the
 machine's load: compare the ratios to the baseline, and the load average printed with them.
+CPU seconds (user + system of each child) are printed too: on a loaded machine they move less.
 """
 
 from __future__ import annotations
@@ -65,14 +66,18 @@ def run_baseline(file: Path, db_path: Path) -> None:
     db.close()
 
 
-def timed(command: list[str]) -> tuple[float, str]:
-    """Wall seconds and stdout of a child process that must succeed."""
+def timed(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system) and stdout of a child process that must
+    succeed."""
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"{command} failed ({result.returncode}): {result.stderr[-2000:]}")
-    return elapsed, result.stdout
+    assert process.stdout and process.stderr
+    out, err = process.stdout.read().decode(), process.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command} failed: {err[-2000:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime, out
 
 
 def fresh(db: Path) -> Path:
@@ -84,21 +89,25 @@ def fresh(db: Path) -> Path:
 def bench(size: int, work: Path, repeats: int) -> dict[str, float]:
     file = work / f"prenumeranter-{size}.csv"
     write_excel_file(file, size)
-    baseline, first, again = [], [], []
+    runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "import": [], "again": []}
     for _ in range(repeats):
         db = fresh(work / f"baseline-{size}.db")
-        baseline.append(timed([sys.executable, __file__, "--baseline", str(file), str(db)])[0])
+        wall, cpu, _ = timed([sys.executable, __file__, "--baseline", str(file), str(db)])
+        runs["baseline"].append((wall, cpu))
         db = fresh(work / f"import-{size}.db")
         command = [sys.executable, "-m", "newsletter", "--db", str(db), "subscribers", "import",
                    str(file)]
-        seconds, out = timed(command)
+        wall, cpu, out = timed(command)
         assert out.startswith(f"{size} added, 0 updated, 0 unchanged"), out
-        first.append(seconds)
-        seconds, out = timed(command)
+        runs["import"].append((wall, cpu))
+        wall, cpu, out = timed(command)
         assert out.startswith(f"0 added, 0 updated, {size} unchanged"), out
-        again.append(seconds)
-    return {"size": size, "baseline": statistics.median(baseline),
-            "import": statistics.median(first), "again": statistics.median(again)}
+        runs["again"].append((wall, cpu))
+    result: dict[str, float] = {"size": size}
+    for name, pairs in runs.items():
+        result[name] = statistics.median(wall for wall, _ in pairs)
+        result[f"{name}_cpu"] = statistics.median(cpu for _, cpu in pairs)
+    return result
 
 
 def main() -> None:
@@ -112,13 +121,17 @@ def main() -> None:
         return
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'lines':>8} {'baseline s':>11} {'import s':>9} {'ratio':>6} {'again s':>8}"
+          f" {'ratio':>6}   CPU s: {'baseline':>8} {'import':>7} {'ratio':>6} {'again':>6}"
           f" {'ratio':>6}")
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         for size in args.sizes:
             row = bench(size, Path(tmp), args.repeats)
             print(f"{size:>8,} {row['baseline']:>11.2f} {row['import']:>9.2f}"
                   f" {row['import'] / row['baseline']:>6.2f} {row['again']:>8.2f}"
-                  f" {row['again'] / row['baseline']:>6.2f}", flush=True)
+                  f" {row['again'] / row['baseline']:>6.2f}          "
+                  f"{row['baseline_cpu']:>8.2f} {row['import_cpu']:>7.2f}"
+                  f" {row['import_cpu'] / row['baseline_cpu']:>6.2f} {row['again_cpu']:>6.2f}"
+                  f" {row['again_cpu'] / row['baseline_cpu']:>6.2f}", flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

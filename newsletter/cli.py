@@ -18,15 +18,6 @@ from typing import Any
 import click
 
 from newsletter import settings as settings_module
-from newsletter.channels.teams import (
-    TeamsRecords,
-    TeamsSettings,
-    TeamsTally,
-    Webhook,
-    post_open,
-    webhook_key,
-)
-from newsletter.channels.teams import plan as plan_posts
 from newsletter.digest import MailSettings, Recipient, build_digest, render
 from newsletter.errors import ConfigError, FeedError, NewsletterError, StateError, SubscriberError
 from newsletter.feed import STOCKHOLM, Entry, read_feed
@@ -352,10 +343,12 @@ def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
             feed_error, plan = exc, Plan()
         if plan.not_modified:
             click.echo("feed not modified (HTTP 304)", err=True)
-        transport = config.transport.open(
-            outbox, store.sent_since(datetime.now(UTC) - timedelta(days=1))
-        )
         total = store.count_open()
+        # Only Graph keeps a daily budget, and counting the day's mail reads every delivery
+        # ever sent: not for a run with nothing to send (most cron runs).
+        sent_today = (store.sent_since(datetime.now(UTC) - timedelta(days=1))
+                      if total and config.transport.kind == "graph" else 0)
+        transport = config.transport.open(outbox, sent_today)
         tally = Tally()  # counted as each outcome is recorded, so a stopped run reports too
         stopped: DailyLimitReached | None = None
         try:
@@ -566,6 +559,17 @@ def teams(ctx: click.Context, source: str, since: datetime | None,
     The channel's Workflows webhook URL comes from TEAMS_WEBHOOK_URL.  Runs on its own lock,
     so a cron job every few minutes posts an outage at once while a digest is being sent.
     """
+    # Here, not at the top: a digest run (every few minutes from cron) never needs it.
+    from newsletter.channels.teams import (
+        TeamsRecords,
+        TeamsSettings,
+        TeamsTally,
+        Webhook,
+        post_open,
+        webhook_key,
+    )
+    from newsletter.channels.teams import plan as plan_posts
+
     started = time.monotonic()
     hook = TeamsSettings.from_env(os.environ)
     config = _settings(None)
