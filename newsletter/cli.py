@@ -442,7 +442,7 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
         html_path.write_text(html, encoding="utf-8")
         text_path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise NewsletterError(f"cannot write the preview {out}: {exc.strerror or exc}") from exc
+        raise ConfigError(f"cannot write the preview {out}: {exc.strerror or exc}") from exc
     click.echo(f"wrote {html_path} and {text_path} ({digest.counts})")
 
 

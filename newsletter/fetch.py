@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,9 @@ def fetch(
     :data:`MAX_BYTES` raise :class:`FeedError`.
     """
     if not is_url(source):
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]+://", source):
+            raise FeedError(
+                f"cannot fetch {source}: expected an http:// or https:// address or a file path")
         return _read_file(source)
     validators = validators or Validators()
     headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, "
@@ -188,11 +192,22 @@ def _read_file(source: str) -> Fetched:
 
 
 def _reason(exc: requests.RequestException) -> str:
-    # urllib3 wraps the cause several levels deep; the innermost is the one a person can act on.
+    # requests and urllib3 wrap the cause several levels deep ("Max retries exceeded ... Caused
+    # by NewConnectionError(...)"); the innermost system error is the one a person can act on.
+    # requests' own exceptions are OSErrors too, so they do not end the search.
     cause: BaseException = exc
-    while cause.__context__ is not None and not isinstance(cause, TimeoutError | OSError):
-        cause = cause.__context__
-    text = str(cause) or type(cause).__name__
-    if isinstance(cause, ConnectionRefusedError):
+    innermost: OSError | None = None
+    seen: set[int] = set()
+    while id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and not isinstance(cause, requests.RequestException):
+            innermost = cause
+        following = cause.__cause__ or cause.__context__
+        if following is None:
+            break
+        cause = following
+    if isinstance(innermost, ConnectionRefusedError):
         return "connection refused"
-    return text
+    if innermost is not None:
+        return innermost.strerror or str(innermost) or type(innermost).__name__
+    return str(exc) or type(exc).__name__

@@ -300,7 +300,9 @@ def test_backlog_goes_out_while_the_feed_is_down_then_the_feed_error(
     assert result.exit_code == 3, result.output
     assert result.stdout.startswith("0 new posts, 1 digests sent, 0 failed")
     assert smtp_server.sink.by_recipient() == {ANNA: 1}
-    (line,) = result.stderr.splitlines()
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    (line,) = lines
     assert line.startswith(f"newsletter: error: fetching {feed_server.url()}: gave up after 1 s:"
                            " the server sent ")
     assert line.endswith(" in 1 s")

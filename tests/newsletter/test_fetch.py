@@ -89,11 +89,23 @@ def test_local_files_have_the_same_size_limit(tmp_path: Path) -> None:
         fetch(str(big))
 
 
-def test_connection_refused_is_an_error() -> None:
+def test_connection_refused_is_one_plain_line() -> None:
     from tests.newsletter.testkit import free_port
 
-    with pytest.raises(FeedError, match="fetching"):
-        fetch(f"http://127.0.0.1:{free_port()}/feed.xml", retries=1, backoff=0.01)
+    url = f"http://127.0.0.1:{free_port()}/feed.xml"
+    with pytest.raises(FeedError) as raised:
+        fetch(url, retries=1, backoff=0.01)
+    # Not urllib3's "HTTPConnectionPool(...): Max retries exceeded ... (Caused by ...)".
+    assert str(raised.value) == f"fetching {url} failed: connection refused (2 attempts)"
+
+
+@pytest.mark.parametrize("source", ["ftp://intranet.exempelkommun.se/news.rss.xml",
+                                    "file:///srv/site/feeds/news.rss.xml"])
+def test_an_address_that_is_not_http_names_what_is_allowed(source: str) -> None:
+    with pytest.raises(FeedError) as raised:
+        fetch(source)
+    assert str(raised.value) == (
+        f"cannot fetch {source}: expected an http:// or https:// address or a file path")
 
 
 @pytest.mark.parametrize(
