@@ -228,7 +228,8 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
             # Every post ever, as summary and link: the full text of years of news would make
             # a file of tens of megabytes that readers fetch again and again.
             summaries = (self._item(post, authors, None) for post in published)
-            feeds.insert(1, feed("news-archive", f"{title} (arkiv)", summaries))
+            # Last: its summaries of posts other feeds hold are copies of their full items.
+            feeds.append(feed("news-archive", f"{title} (arkiv)", summaries))
 
         cache = ItemCache()  # A post in several feeds is rendered once per format.
         for name, rendered in feeds:

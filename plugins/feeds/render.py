@@ -15,6 +15,7 @@ Change metadata travels in every format (see README, "Feed format"):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import html
 import json
 import re
@@ -121,6 +122,9 @@ class ItemCache:
 
     def __init__(self) -> None:
         self._done: dict[tuple[object, ...], tuple[Item, object]] = {}
+        # Items with a body by post id: an archive's summary of the same post is the same
+        # element without it.
+        self._with_body: dict[tuple[object, ...], tuple[Item, object]] = {}
 
     def get(self, fmt: str, item: Item, feed: Feed) -> object | None:
         """What ``fmt`` made of ``item`` in an earlier feed like ``feed``, if any."""
@@ -130,6 +134,15 @@ class ItemCache:
     def put(self, fmt: str, item: Item, feed: Feed, rendered: object) -> None:
         # The item is kept with its rendering so that its id() is not reused by another.
         self._done[self._key(fmt, item, feed)] = (item, rendered)
+        if item.content_html is not None:
+            self._with_body[(fmt, item.id, *self._key(fmt, item, feed)[2:])] = (item, rendered)
+
+    def with_body(self, fmt: str, summary: Item, feed: Feed) -> object | None:
+        """The rendering of the item that is ``summary`` with a body, if one was made."""
+        done = self._with_body.get((fmt, summary.id, *self._key(fmt, summary, feed)[2:]))
+        if done is None or dataclasses.replace(done[0], content_html=None) != summary:
+            return None
+        return done[1]
 
     @staticmethod
     def _key(fmt: str, item: Item, feed: Feed) -> tuple[object, ...]:
@@ -141,17 +154,31 @@ class ItemCache:
 def _add_element(
     parent: etree._Element, fmt: str, item: Item, feed: Feed,
     build: Callable[[etree._Element, Item, Feed], etree._Element], cache: ItemCache | None,
+    body_tag: str,
 ) -> None:
-    """Append ``item``'s element to ``parent``: a copy of an earlier one when ``cache`` has it."""
-    done = cache.get(fmt, item, feed) if cache is not None else None
+    """Append ``item``'s element to ``parent``: a copy of an earlier one when ``cache`` has it.
+
+    ``body_tag`` is the element that holds the body: a summary item (no body) is a copy of
+    the same post's full item without it.
+    """
+    if cache is None:
+        build(parent, item, feed)
+        return
+    done = cache.get(fmt, item, feed)
     if isinstance(done, etree._Element):
         # A copy in C: no Python per element, and the body is not checked and converted
         # again. The namespaces it declares are the parent's, so none is repeated.
         parent.append(copy.deepcopy(done))
         return
-    element = build(parent, item, feed)
-    if cache is not None:
-        cache.put(fmt, item, feed, element)
+    full = cache.with_body(fmt, item, feed) if item.content_html is None else None
+    if isinstance(full, etree._Element):
+        element = copy.deepcopy(full)
+        for body in element.findall(body_tag):
+            element.remove(body)
+        parent.append(element)
+    else:
+        element = build(parent, item, feed)
+    cache.put(fmt, item, feed, element)
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -249,7 +276,7 @@ def render_rss(feed: Feed, cache: ItemCache | None = None) -> bytes:
         _sub(channel, "lastBuildDate", format_datetime(feed.updated))
     _vocabulary_elements(channel, feed.vocabulary)
     for item in feed.items:
-        _add_element(channel, "rss", item, feed, _rss_item, cache)
+        _add_element(channel, "rss", item, feed, _rss_item, cache, f"{{{CONTENT_NS}}}encoded")
     return _serialize(rss)
 
 
@@ -289,7 +316,7 @@ def render_atom(feed: Feed, cache: ItemCache | None = None) -> bytes:
     _sub(author, atom + "name", feed.author)
     _vocabulary_elements(root, feed.vocabulary)
     for item in feed.items:
-        _add_element(root, "atom", item, feed, _atom_item, cache)
+        _add_element(root, "atom", item, feed, _atom_item, cache, f"{{{ATOM_NS}}}content")
     return _serialize(root)
 
 

@@ -197,9 +197,16 @@ def test_feeds_sharing_items_through_a_cache_render_as_they_do_alone() -> None:
     news = make_feed(full, minimal)
     topic = dataclasses.replace(make_feed(minimal), id=feed_tag_uri(AUTHORITY, "category/tips"))
     other_author = dataclasses.replace(make_feed(minimal, full), author="Skolförvaltningen")
+    # An archive of summaries: copies of the full items without their bodies, except where
+    # the summary differs in more than its body (here its authors).
+    archive = dataclasses.replace(make_feed(
+        dataclasses.replace(full, content_html=None),
+        dataclasses.replace(minimal, content_html=None, authors=("Någon annan",)),
+    ), id=feed_tag_uri(AUTHORITY, "news-archive"))
     cache = ItemCache()
-    for feed in (news, topic, other_author, news):
+    for feed in (news, topic, other_author, news, archive):
         assert render_all(feed, cache) == render_all(feed)
+    assert b"Text om" not in render_all(archive, cache)["rss"]
     creator = "<dc:creator>Skolförvaltningen</dc:creator>".encode()
     assert creator in render_all(other_author, cache)["rss"]
 
