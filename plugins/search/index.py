@@ -17,6 +17,9 @@ from pathlib import Path
 
 from .documents import EXCLUDE_SELECTORS, SearchDocument, render
 
+ENTRY_FILE = "pagefind-entry.json"
+"""The file Pagefind's script reads first; it names the index's other (hashed) files."""
+
 
 class SearchIndexError(Exception):
     """Pagefind could not be run or refused a page."""

@@ -32,6 +32,7 @@ from .documents import (
     post_document,
 )
 from .index import SearchIndexError, write_index
+from .live import LiveIndex
 
 log = get_plugin_logger(__name__)
 
@@ -52,9 +53,23 @@ class SearchPlugin(BasePlugin[SearchConfig]):
         self._posts: dict[str, Post] = {}
         self._guides: dict[str, Guide] = {}
         self._choices: list[FilterChoice] = []
+        self._live: LiveIndex | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
-        pass
+        # Under `mkdocs serve` the page reloads before the index is written (see live.py);
+        # `serve --clean` says "build" here and indexes like a build.
+        if command == "serve":
+            self._live = LiveIndex()
+
+    def on_shutdown(self) -> None:
+        if self._live is not None:
+            self._live.close()
+            self._live = None
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # MkDocs is about to empty the site folder that a background indexing writes into.
+        if self._live is not None:
+            self._live.wait()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not self.config.enabled:
@@ -121,6 +136,9 @@ class SearchPlugin(BasePlugin[SearchConfig]):
     def _context(self) -> dict[str, object]:
         return {
             "index_dir": self.config.index_dir.strip("/"),
+            # Pagefind's WebAssembly for the index's one language (force_language), which the
+            # box fetches beside Pagefind's script.
+            "wasm": f"wasm.{self.config.language}.pagefind",
             "filters": self._choices,
         }
 
@@ -144,6 +162,10 @@ class SearchPlugin(BasePlugin[SearchConfig]):
             return
         documents = [self.documents[source] for source in sorted(self.documents)]
         target = Path(config.site_dir, self.config.index_dir)
+        if self._live is not None:
+            if not self._live.publish(documents, target, self.config.language):
+                log.info("Search index: unchanged (%d pages)", len(documents))
+            return
         try:
             stats = write_index(documents, target, self.config.language)
         except SearchIndexError as error:

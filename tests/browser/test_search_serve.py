@@ -1,6 +1,7 @@
-"""Search under `mkdocs serve` (with --dirty, the harder case): the index is rebuilt with
-every save, finds a post saved while serving, keeps the pages not rendered again, and never
-holds the drafts and scheduled posts that writers preview there."""
+"""Search under `mkdocs serve` (with --dirty, the harder case): the index is rebuilt after
+a save (in the background, after the page has reloaded), finds a post saved while serving,
+keeps the pages not rendered again, and never holds the drafts and scheduled posts that
+writers preview there, nor a post turned into a draft."""
 
 from __future__ import annotations
 
@@ -96,5 +97,17 @@ def test_search_under_serve(chromium: Browser, served: tuple[str, Path], project
         # --dirty renders only the saved page; the others stay in the index.
         assert search(page, "filservern") == before
         assert search(page, "passerbricka") == []
+        page.close()
+
+        # Turned into a draft, the post leaves the index (the page is still previewed).
+        write_post(project, "zebra-under-serve",
+                   post_meta("Sparad medan servern körde", draft=True),
+                   "Övergångsstället vid skolan kallas zebrakorsningen.")
+        wait_for("the draft never left the served index",
+                 lambda: indexed_page_count(base) == pages_before, REBUILD_SECONDS, log)
+        page = context.new_page()
+        page.goto(base + "news/", timeout=REBUILD_SECONDS * 1000)
+        assert search(page, "zebrakorsning") == []
+        assert search(page, "filservern") == before
     finally:
         context.close()
