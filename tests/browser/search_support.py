@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,24 +58,40 @@ def search(page: Page, query: str, **filters: str) -> list[str]:
             page.locator(f"select[name='{name}']").select_option(label=value)
     box.fill("")
     box.press_sequentially(query)
-    page.wait_for_function(
-        """([query, filters]) => {
-             const state = document.querySelector("[data-intranet-search]").dataset.searched;
-             if (!state) return false;
-             const searched = JSON.parse(state);
-             return searched.query === query
-               && JSON.stringify(searched.filters) === JSON.stringify(filters);
-           }""",
-        arg=[query, filters],
-    )
+    try:
+        page.wait_for_function(
+            """([query, filters]) => {
+                 const state = document.querySelector("[data-intranet-search]").dataset.searched;
+                 if (!state) return false;
+                 const searched = JSON.parse(state);
+                 return searched.query === query
+                   && JSON.stringify(searched.filters) === JSON.stringify(filters);
+               }""",
+            arg=[query, filters],
+        )
+    except PlaywrightError as error:
+        state = page.evaluate("""() => [document.querySelector("[data-intranet-search]")
+                                   .dataset.searched || null,
+                                 document.querySelector(".md-search-result__meta").textContent,
+                                 document.querySelector("[data-intranet-search-query]").value]""")
+        raise AssertionError(f"{query!r} was never searched; searched, box says, box holds: "
+                             f"{state}") from error
     more = page.get_by_role("button", name="Visa fler resultat")
     links = page.locator(".md-search-result__item > a.md-search-result__link:first-child")
     while more.count():
         before = links.count()
         more.click()
+        # Each result is drawn as it arrives and the button comes back after the last of the
+        # page: wait for that page to be complete (the button back, or every result shown).
         page.wait_for_function(
-            """n => document.querySelectorAll(
-                 ".md-search-result__item > a.md-search-result__link:first-child").length > n""",
+            """n => {
+                 const shown = document.querySelectorAll(
+                   ".md-search-result__item > a.md-search-result__link:first-child").length;
+                 const total = parseInt(
+                   document.querySelector(".md-search-result__meta").textContent, 10);
+                 return shown > n && (document.querySelector(".intranet-search__more")
+                                      || shown >= total);
+               }""",
             arg=before)
     paths = [urlsplit(href).path for href in
              links.evaluate_all("links => links.map(a => a.href)")]
