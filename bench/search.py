@@ -22,7 +22,11 @@ It prints, side by side, per size: build time and its increase over (a), the sea
 own share of the build, the index's size on disk and gzipped, the first query's bytes and
 time, and the pages found per word form. Not a test: run it by hand and record the figures::
 
-    python bench/search.py [--posts 300 3000] [--keep]
+    python bench/search.py [--posts 300 3000] [--modes a b c d] [--repeat 3] [--keep]
+
+``--modes`` leaves modes out (the old ones take many minutes at 3,000 posts); ``--repeat``
+measures each first query in that many fresh browsers and reports the median (one cold
+first query on a shared machine varies by a factor of two).
 
 Talks to nothing but the local machine.
 """
@@ -39,6 +43,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -262,16 +267,38 @@ def _result_count(text: str) -> int:
 
 
 TYPING_DELAY_MS = 150  # a quick typist: about 80 words a minute
-_RESULTS_SHOWN = ("() => /sökresultat/.test(document.querySelector('.md-search-result__meta')"
-                  ".textContent)")
+# Timed by the page's own clock, from the box's last input event (the key or the paste) to
+# the DOM showing a result count, so that Playwright's round trips are not counted.
+_CLOCK = """
+window.__bench = { input: null, shown: null };
+document.addEventListener("input", event => {
+  if (event.target.matches("input.md-search__input")) {
+    window.__bench.input = performance.now();
+    window.__bench.shown = null;
+    // The previous letter's count is not this query's: wait for a new one.
+    const meta = document.querySelector(".md-search-result__meta");
+    if (meta) meta.textContent = "";
+  }
+}, true);
+new MutationObserver(() => {
+  const meta = document.querySelector(".md-search-result__meta");
+  const bench = window.__bench;
+  if (meta && bench.input !== null && bench.shown === null
+      && /sökresultat/.test(meta.textContent)) {
+    bench.shown = performance.now();
+  }
+}).observe(document, { subtree: true, childList: true, characterData: true });
+"""
+_RESULTS_SHOWN = "() => window.__bench.shown !== null"
 
 
 def _first_query(browser: Any, base: str, mode: Mode, typed: bool) -> tuple[float, int, int, Any]:
-    """A fresh context: open the news page, type the first query into the header's box as
+    """A fresh context: open the news page, put the first query into the header's box as
     soon as the page has loaded; milliseconds until results show, bytes and requests of
     search files (as sent, compressed), and the context for further queries."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="sv-SE")
     context.set_default_timeout(300_000)
+    context.add_init_script(_CLOCK)
     sizes: list[int] = []
     context.on("requestfinished", lambda request: sizes.append(
         request.sizes()["responseBodySize"]) if SEARCH_URL.search(request.url) else None)
@@ -279,44 +306,64 @@ def _first_query(browser: Any, base: str, mode: Mode, typed: bool) -> tuple[floa
     page.goto(base + "news/", wait_until="load")
     box = page.locator("input.md-search__input")
     box.click()
-    # Material's box searches on keyup, ours on input: the last letter is a real key press.
     if typed:
         box.press_sequentially(FIRST_QUERY[:-1], delay=TYPING_DELAY_MS)
         page.wait_for_timeout(TYPING_DELAY_MS)
-        # The count of the previous letters' results is on screen: wait for a new one.
-        page.evaluate("document.querySelector('.md-search-result__meta').textContent = ''")
-        started = time.perf_counter()
+        box.press(FIRST_QUERY[-1])
     else:
-        started = time.perf_counter()
-        box.fill(FIRST_QUERY[:-1])
-    box.press(FIRST_QUERY[-1])
+        # A paste: the whole query in one input event. Material's box searches on keyup,
+        # which a paste with Ctrl+V also sends; End sends it without changing the text.
+        box.fill(FIRST_QUERY)
+        if mode.material_header:
+            box.press("End")
     try:
         page.wait_for_function(_RESULTS_SHOWN)
     except Exception:
         page.screenshot(path=f"/tmp/search-bench-{mode.key}.png")
         raise SystemExit(f"{mode.label}: no results shown; the box says "
                          f"{page.locator('.md-search-result__meta').inner_text()!r}") from None
-    elapsed = 1000 * (time.perf_counter() - started)
+    elapsed = page.evaluate("window.__bench.shown - window.__bench.input")
+    page.wait_for_function("() => /sökresultat/.test("
+                           "document.querySelector('.md-search-result__meta').textContent)")
     page.wait_for_load_state("networkidle")
     return elapsed, sum(sizes), len(sizes), (context, page)
 
 
-def browse(base: str, mode: Mode) -> Browse:
+def browse(base: str, mode: Mode, repeat: int = 1) -> Browse:
     from playwright.sync_api import sync_playwright
 
     outcome = Browse()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        # Pasted at once into a fresh browser: one query, nothing loaded before it.
-        outcome.pasted_ms, outcome.pasted_bytes, outcome.pasted_requests, (context, page) = \
-            _first_query(browser, base, mode, typed=False)
-        outcome.first_found = page.locator(".md-search-result__item").count() > 0
-        context.close()
+        def launch() -> Any:
+            return playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-gpu"])
+
+        # Pasted at once into a fresh browser: one query, nothing loaded before it. A new
+        # browser each time, so that no compiled code or cache carries over.
+        pasted = []
+        for _ in range(repeat):
+            browser = launch()
+            ms, outcome.pasted_bytes, outcome.pasted_requests, (context, page) = \
+                _first_query(browser, base, mode, typed=False)
+            pasted.append(ms)
+            outcome.first_found = page.locator(".md-search-result__item").count() > 0
+            context.close()
+            browser.close()
+        outcome.pasted_ms = statistics.median(pasted)
         # Typed letter by letter into another fresh browser: what a reader waits for after
         # the last key, and what all the letters' searches downloaded.
-        outcome.typed_ms, outcome.typed_bytes, _requests, (context, page) = \
-            _first_query(browser, base, mode, typed=True)
+        typed = []
+        for _ in range(repeat):
+            browser = launch()
+            ms, outcome.typed_bytes, _requests, (context, page) = \
+                _first_query(browser, base, mode, typed=True)
+            typed.append(ms)
+            if len(typed) < repeat:
+                context.close()
+                browser.close()
+        outcome.typed_ms = statistics.median(typed)
+        print(f"    pasted {[round(x) for x in pasted]} ms, typed {[round(x) for x in typed]} ms",
+              file=sys.stderr, flush=True)
 
         box = page.locator("input.md-search__input")
         meta = page.locator(".md-search-result__meta")
@@ -340,7 +387,7 @@ def _kb(n: float) -> str:
 
 def report(size: int, holding: dict[str, int], builds: dict[str, Build],
            sizes: dict[str, tuple[int, int]], browsing: dict[str, Browse]) -> str:
-    base = builds["a"]
+    base = builds.get("a")
     lines = [f"\n## {size:,} posts\n",
              "| mode | build | vs (a) | search plugin's own time (share) | index on disk | "
              "index gzipped | first query pasted: downloads | results after | "
@@ -348,6 +395,8 @@ def report(size: int, holding: dict[str, int], builds: dict[str, Build],
              "results after the last key |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for mode in MODES:
+        if mode.key not in builds:
+            continue
         run = builds[mode.key]
         raw, sent = sizes[mode.key]
         seen = browsing.get(mode.key)
@@ -355,7 +404,7 @@ def report(size: int, holding: dict[str, int], builds: dict[str, Build],
         if mode.key == "a":
             cells += ["—", "—", "—", "—", "—", "—", "—", "—"]
         else:
-            cells += [f"{100 * (run.seconds / base.seconds - 1):+.1f} %",
+            cells += [f"{100 * (run.seconds / base.seconds - 1):+.1f} %" if base else "—",
                       f"{run.plugin_seconds:.2f} s ({run.plugin_share:.1f} %)",
                       _kb(raw), _kb(sent)]
             if seen:
@@ -379,8 +428,13 @@ def report(size: int, holding: dict[str, int], builds: dict[str, Build],
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, nargs="+", default=[300, 3000])
+    parser.add_argument("--modes", nargs="+", choices=[m.key for m in MODES],
+                        default=[m.key for m in MODES], help="the modes to build and measure")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="fresh browsers per first query (the median is reported)")
     parser.add_argument("--keep", action="store_true", help="keep the generated sites")
     args = parser.parse_args(argv)
+    modes = [mode for mode in MODES if mode.key in args.modes]
     if not Path(CHROMIUM).exists():
         parser.error(f"{CHROMIUM} is missing: apt-get install chromium")
 
@@ -396,7 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             builds: dict[str, Build] = {}
             sizes: dict[str, tuple[int, int]] = {}
             browsing: dict[str, Browse] = {}
-            for mode in MODES:
+            for mode in modes:
                 run = build(root, mode, scratch)
                 builds[mode.key] = run
                 sizes[mode.key] = index_size(run.site, mode)
@@ -404,7 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       flush=True)
                 if mode.entry is not None:
                     with served(run.site) as base:
-                        browsing[mode.key] = browse(base, mode)
+                        browsing[mode.key] = browse(base, mode, args.repeat)
                     seen = browsing[mode.key]
                     print(f"    first query pasted {seen.pasted_ms:.0f} ms "
                           f"{seen.pasted_bytes} B, typed {seen.typed_ms:.0f} ms "

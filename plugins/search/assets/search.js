@@ -66,6 +66,12 @@
   let pagefind = null;
   const loadPagefind = () => {
     if (!pagefind) {
+      // Pagefind's script fetches the entry file, and only then its WebAssembly: two round
+      // trips one after the other. Asking for the WebAssembly now, beside the script, puts it
+      // in the HTTP cache by the time Pagefind asks (the browser joins the two requests).
+      if (root.dataset.wasm) {
+        fetch(new URL(root.dataset.wasm, indexUrl).href).catch(() => {});
+      }
       pagefind = import(new URL("pagefind.js", indexUrl).href).then(async module => {
         await module.options({ baseUrl: base.pathname, excerptLength: 24 });
         await module.init();
@@ -212,17 +218,26 @@
     }
   };
 
+  /* A query is searched at once when it follows a pause (the first letter, a paste, a word
+   * typed after a thought): the reader waits for nothing. Letters typed faster than
+   * DEBOUNCE_MS apart are searched when the typing pauses, so that a quick typist does not
+   * fetch result fragments for "l", "lö", "lös" …; the index chunks for every letter are
+   * still fetched at once (preload), while the reader types. */
   let timer = 0;
+  let lastInput = -Infinity;
   const searchSoon = () => {
     clearTimeout(timer);
     latest++;  // results of a query typed over are not shown
-    // Pagefind's script and WebAssembly start loading with the first letter, and each
-    // letter fetches the index chunk its words need, while the reader is still typing.
+    const now = performance.now();
+    const paused = now - lastInput >= DEBOUNCE_MS;
+    lastInput = now;
+    // Pagefind's script and WebAssembly start loading with the first letter.
     loadPagefind().then(engine => {
       const typed = queryWords(input.value);
       if (typed.length) engine.preload(typed.join(" "));
     }).catch(() => {});
-    timer = setTimeout(search, DEBOUNCE_MS);
+    if (paused) search();
+    else timer = setTimeout(search, DEBOUNCE_MS);
   };
 
   const open = () => {
