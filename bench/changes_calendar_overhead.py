@@ -10,8 +10,11 @@ window, a quarter with an action) and builds it in two modes, each build a fresh
 (b) both as configured in mkdocs.yml.
 
 Every build is checked (now.json and the calendars are there in (b) with the expected number
-of events, absent in (a)). It prints the median wall time of each mode, (b)'s overhead over
-(a) as a ratio, and the peak memory of each build. Not a test: run it by hand, record the
+of events, absent in (a)). It prints the median wall and CPU time of each mode, (b)'s overhead
+over (a) as a ratio, the peak memory of each build, and, steadier on a shared machine, the CPU
+time spent in the two plugins' own event methods as a share of the rest of the same build
+(``synthetic.TIMED_BUILD``; the change card's and banner's templates are not in it, their
+cost shows only in the whole-build comparison). Not a test: run it by hand, record the
 figures in the README::
 
     python bench/changes_calendar_overhead.py [--posts 1000] [--repeat 3]
@@ -22,6 +25,7 @@ Talks to nothing but the local machine.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -35,7 +39,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import (  # the synthetic site every site benchmark builds
+    REPO,
     SOURCE_DATE_EPOCH,
+    TIMED_BUILD,
     plugin_name,
     plugin_options,
     prepare,
@@ -65,12 +71,19 @@ def generate_site(root: Path, count: int) -> int:
     return sum("\nwindow:" in text for text in site.write_posts(count))
 
 
-def build(root: Path, key: str, scratch: Path, windows: int) -> tuple[float, float]:
-    """One build in a fresh process: wall seconds and peak RSS in MiB; the output checked."""
+PLUGIN_CLASSES = "plugins.changes.plugin:ChangesPlugin,plugins.calendar.plugin:CalendarPlugin"
+
+
+def build(root: Path, key: str, scratch: Path, windows: int) -> dict[str, float]:
+    """One build in a fresh process, its output checked: wall and CPU seconds, peak RSS in
+    MiB, and the plugins' own CPU time (with the garbage collections inside it)."""
+    times = scratch / f"times-{key}.json"
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(SOURCE_DATE_EPOCH),
-           "SITE_URL": "https://intranet.exempelby.se/", "NO_MKDOCS_2_WARNING": "1"}
+           "SITE_URL": "https://intranet.exempelby.se/", "NO_MKDOCS_2_WARNING": "1",
+           "BENCH_PLUGIN_CLASS": PLUGIN_CLASSES, "BENCH_TIMES": str(times),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     site = Path(tempfile.mkdtemp(prefix=f"site-{key}-", dir=scratch))
-    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f",
+    command = [sys.executable, "-c", TIMED_BUILD, "build", "-q", "-f",
                str(root / f"mkdocs-{key}.yml"), "-d", str(site)]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE,
@@ -90,7 +103,10 @@ def build(root: Path, key: str, scratch: Path, windows: int) -> tuple[float, flo
     elif calendar.exists() or (site / "now.json").exists():
         raise SystemExit(f"{key}: the baseline wrote calendars or now.json")
     shutil.rmtree(site)
-    return seconds, usage.ru_maxrss / 1024
+    spent = json.loads(times.read_text())
+    return {"wall": seconds, "cpu": usage.ru_utime + usage.ru_stime,
+            "rss": usage.ru_maxrss / 1024, "plugin_cpu": spent["plugin_cpu"],
+            "build_cpu": spent["build_cpu"], "plugin_gc_cpu": spent.get("plugin_gc_cpu", 0.0)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,20 +119,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         root = scratch / "site-source"
         root.mkdir()
         windows = generate_site(root, args.posts)
-        runs: dict[str, list[tuple[float, float]]] = {key: [] for key in MODES}
+        runs: dict[str, list[dict[str, float]]] = {key: [] for key in MODES}
         for round_ in range(args.repeat):
             order = list(MODES) if round_ % 2 == 0 else list(reversed(MODES))
             for key in order:
-                runs[key].append(build(root, key, scratch, windows))
-    median = {key: statistics.median(s for s, _ in runs[key]) for key in MODES}
+                run = build(root, key, scratch, windows)
+                runs[key].append(run)
+                print(f"  round {round_ + 1} {key}: {run['wall']:.1f} s, CPU {run['cpu']:.1f} s, "
+                      f"plugins CPU {run['plugin_cpu']:.2f} s", file=sys.stderr, flush=True)
+
+    def median(key: str, measure: str) -> float:
+        return statistics.median(run[measure] for run in runs[key])
+
+    def share(run: dict[str, float], without_gc: bool = False) -> float:
+        own = run["plugin_cpu"] - (run["plugin_gc_cpu"] if without_gc else 0.0)
+        return 100 * own / (run["build_cpu"] - own)
+
     print(f"{args.posts} posts ({windows} with a window), {args.repeat} builds per mode")
     for key in MODES:
-        seconds = [s for s, _ in runs[key]]
-        memory = max(m for _, m in runs[key])
-        print(f"  {key:>3}: median {median[key]:6.1f} s (min {min(seconds):.1f}, max "
-              f"{max(seconds):.1f}), peak memory {memory:.0f} MiB")
-    print(f"  on/off: {median['on'] / median['off']:.3f} "
-          f"({100 * (median['on'] / median['off'] - 1):+.1f} %)")
+        seconds = [run["wall"] for run in runs[key]]
+        memory = max(run["rss"] for run in runs[key])
+        print(f"  {key:>3}: wall median {median(key, 'wall'):6.1f} s (min {min(seconds):.1f}, max "
+              f"{max(seconds):.1f}), CPU median {median(key, 'cpu'):6.1f} s, "
+              f"peak memory {memory:.0f} MiB")
+    for measure in ("wall", "cpu"):
+        ratio = median("on", measure) / median("off", measure)
+        print(f"  on/off, {measure}: {ratio:.3f} ({100 * (ratio - 1):+.1f} %)")
+    on = runs["on"]
+    print(f"  in-process (on): the plugins' own methods {median('on', 'plugin_cpu'):.2f} s CPU, "
+          f"{statistics.median(map(share, on)):.2f} % of the rest of the build "
+          f"({statistics.median(share(run, True) for run in on):.2f} % without the garbage "
+          "collections that ran in them)")
     return 0
 
 
