@@ -9,6 +9,7 @@ build, and an edit that sets ``updated`` raises the sequence.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -125,20 +126,28 @@ def render_calendar(
         head = _calendar(info).to_ical()
         if not head.endswith(_END):
             raise ValueError("icalendar no longer ends a calendar with END:VCALENDAR")
-        body = []
+        # The time zone is the same in every calendar (most files hold one event).
+        body = [_serialised_timezone()]
         for post in windowed:
             if post.source not in events:
                 events[post.source] = event(post, url_of(post), domain).to_ical()
             body.append(events[post.source])
         return head[: -len(_END)] + b"".join(body) + _END
     calendar = _calendar(info)
+    # Before the events, where clients that read in one pass expect it.
+    calendar.add_component(stockholm_timezone())
     for post in windowed:
         calendar.add_component(event(post, url_of(post), domain))
     return calendar.to_ical()
 
 
+@functools.cache
+def _serialised_timezone() -> bytes:
+    return stockholm_timezone().to_ical()
+
+
 def _calendar(info: CalendarInfo) -> icalendar.Calendar:
-    """A calendar's own properties and time zone, without events."""
+    """A calendar's own properties, without time zone and events."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -151,8 +160,6 @@ def _calendar(info: CalendarInfo) -> icalendar.Calendar:
     calendar.add("source", info.url, parameters={"VALUE": "URI"})
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
-    # Before the events, where clients that read in one pass expect it.
-    calendar.add_component(stockholm_timezone())
     return calendar
 
 
