@@ -9,13 +9,19 @@ browser with half an index.
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
+import logging
 import shutil
 import tempfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .documents import EXCLUDE_SELECTORS, SearchDocument, render
+
+log = logging.getLogger("mkdocs.plugins." + __name__)
 
 ENTRY_FILE = "pagefind-entry.json"
 """The file Pagefind's script reads first; it names the index's other (hashed) files."""
@@ -41,13 +47,54 @@ def write_index(documents: Sequence[SearchDocument], target: Path, language: str
     try:
         with tempfile.TemporaryDirectory(prefix="intranet-search-") as pages:
             _write_pages(documents, Path(pages), language)
-            indexed = asyncio.run(_index(Path(pages), staging, language))
+            for attempt in range(1, ATTEMPTS + 1):
+                indexed = asyncio.run(_index(Path(pages), staging, language))
+                try:
+                    check_index(staging, indexed)
+                    break
+                except SearchIndexError as error:
+                    # Pagefind's Python wrapper stops the indexer as soon as it answers that
+                    # the files are written; on a busy machine a file is sometimes still being
+                    # written then (an entry file cut short, seen in `mkdocs build` and serve).
+                    if attempt == ATTEMPTS:
+                        raise
+                    # Not a warning: the next attempt repairs it, and --strict must not fail.
+                    log.info("intranet-search: %s; indexing again", error)
+                    shutil.rmtree(staging)
         _swap(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     files = [path for path in target.rglob("*") if path.is_file()]
     return IndexStats(len(documents), indexed, len(files), sum(p.stat().st_size for p in files))
+
+
+ATTEMPTS = 3
+"""Indexing runs before a cut-short index is reported as an error."""
+_GZIPPED = (".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter", ".pagefind")
+
+
+def check_index(folder: Path, pages: int) -> None:
+    """Raise :class:`SearchIndexError` unless the index in ``folder`` is whole: an entry file
+    that names ``pages`` pages, every gzipped index file complete (gzip's length and CRC
+    checks), no empty script. A cut-short file would break every reader's search."""
+    try:
+        languages = json.loads((folder / ENTRY_FILE).read_bytes())["languages"]
+        counted = sum(language["page_count"] for language in languages.values())
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SearchIndexError(f"Pagefind left an unreadable {ENTRY_FILE}") from error
+    if counted != pages:
+        raise SearchIndexError(f"{ENTRY_FILE} names {counted} pages, Pagefind indexed {pages}")
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix in _GZIPPED:
+            try:
+                gzip.decompress(path.read_bytes())
+            except (OSError, EOFError, zlib.error) as error:
+                raise SearchIndexError(f"Pagefind left {path.name} incomplete") from error
+        elif path.stat().st_size == 0:
+            raise SearchIndexError(f"Pagefind left {path.name} empty")
 
 
 def _write_pages(documents: Sequence[SearchDocument], folder: Path, language: str) -> None:

@@ -1,0 +1,55 @@
+"""An index with a file cut short is refused (plugins/search/index.py, check_index): a reader's
+browser would fail on it. The index is Pagefind's own, written for two pages."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from plugins.search.documents import SearchDocument
+from plugins.search.index import SearchIndexError, check_index, write_index
+
+DOCUMENTS = [SearchDocument(url="/news/a/", title="A", body_html="<p>Skrivaren är lagad.</p>"),
+             SearchDocument(url="/news/b/", title="B", body_html="<p>Wifi fungerar.</p>")]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("index") / "pagefind"
+    write_index(DOCUMENTS, folder, "sv")
+    return folder
+
+
+def cut_short(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def test_a_whole_index_passes(written: Path) -> None:
+    check_index(written, 2)
+
+
+@pytest.mark.parametrize("name", ["pagefind-entry.json", "fragment", "index", "wasm.sv.pagefind"])
+def test_a_file_cut_short_is_refused(written: Path, tmp_path: Path, name: str) -> None:
+    copy = tmp_path / "pagefind"
+    shutil.copytree(written, copy)
+    target = copy / name
+    cut_short(next(target.iterdir()) if target.is_dir() else target)
+
+    with pytest.raises(SearchIndexError):
+        check_index(copy, 2)
+
+
+def test_an_entry_naming_other_pages_is_refused(written: Path) -> None:
+    with pytest.raises(SearchIndexError, match="names 2 pages, Pagefind indexed 3"):
+        check_index(written, 3)
+
+
+def test_an_empty_script_is_refused(written: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "pagefind"
+    shutil.copytree(written, copy)
+    (copy / "pagefind.js").write_bytes(b"")
+
+    with pytest.raises(SearchIndexError, match=r"pagefind\.js empty"):
+        check_index(copy, 2)
