@@ -8,13 +8,14 @@ index.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from browser_support import BLOCKING_IMPACTS, BrowserLog, describe_violations, run_axe
 from playwright.sync_api import Page, ViewportSize, expect
-from search_support import front_matter, pages_with_any, published_sources, search
+from search_support import front_matter, pages_with_any, published_sources, search, words_of
 
 pytestmark = pytest.mark.browser
 
@@ -144,9 +145,48 @@ def test_keyboard_opens_moves_through_and_closes_the_search(news: Page) -> None:
 
     news.keyboard.press("s")
     expect(box).to_be_focused()
-    href = first.get_attribute("href")
+    href = first.evaluate("a => a.href")
     news.keyboard.press("Enter")
-    news.wait_for_url(f"**{href}")
+    news.wait_for_url(lambda url: url == href)
+
+
+def test_following_a_result_highlights_the_words_it_matched(
+    news: Page, open_page: OpenPage
+) -> None:
+    guide = "/guides/logga-in-microsoft-365/"
+    assert guide in search(news, "lösenordet")
+    result = news.locator(f".md-search-result__item > a[href*='{guide}']").first
+    # Pagefind marks whole text tokens, punctuation included ("lösenord.").
+    in_excerpt = {word for text in result.locator("mark").all_inner_texts()
+                  for word in re.findall(r"\w+", text.lower())}
+    result.click()
+    news.wait_for_url(f"**{guide}?h=*")
+
+    marks = news.locator("article mark[data-md-highlight]")
+    expect(marks.first).to_be_visible()
+    marked = {word.lower() for word in marks.all_inner_texts()}
+    # Every word of the guide's text that starts like the query's stem, from its Markdown.
+    expected = {word for word in words_of(published_sources()[guide])
+                if word.startswith("lösenord")}
+    assert marked == expected
+    assert in_excerpt <= marked
+    # Material's look for marks: its --md-typeset-mark-color behind the text's own colour.
+    mark_color, material_color = marks.first.evaluate(
+        """mark => {
+             const probe = document.createElement("span");
+             probe.style.backgroundColor = "var(--md-typeset-mark-color)";
+             mark.closest("article").append(probe);
+             const colors = [getComputedStyle(mark).backgroundColor,
+                             getComputedStyle(probe).backgroundColor];
+             probe.remove();
+             return colors;
+           }""")
+    assert mark_color == material_color != "rgba(0, 0, 0, 0)"
+
+    # Opened otherwise, the page marks nothing.
+    page = open_page(guide.lstrip("/"))
+    expect(page.locator("article h1")).to_be_visible()
+    assert page.locator("article mark").count() == 0
 
 
 def test_search_on_a_phone(open_page: OpenPage, tmp_path: Path) -> None:

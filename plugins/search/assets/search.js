@@ -8,6 +8,39 @@
 (() => {
   "use strict";
 
+  const HIGHLIGHT = "h";
+  const WORD = /[\p{L}\p{N}]+(?:[-'][\p{L}\p{N}]+)*/gu;
+
+  /* Arriving from a result (?h=words): mark those words in the article, as Material's
+   * search.highlight does, with its <mark> style. Whole words, any case; nothing is fetched. */
+  const highlightPage = () => {
+    const wanted = new URLSearchParams(location.search).get(HIGHLIGHT);
+    const article = document.querySelector(".md-content article");
+    if (!wanted || !article) return;
+    const words = new Set(wanted.toLocaleLowerCase("sv").split(/\s+/).filter(Boolean));
+    const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT, {
+      acceptNode: node => node.parentElement.closest("script, style, mark, .headerlink")
+        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+    });
+    const texts = [];
+    while (walker.nextNode()) texts.push(walker.currentNode);
+    for (const node of texts) {
+      const parts = [];
+      let last = 0;
+      for (const match of node.data.matchAll(WORD)) {
+        if (!words.has(match[0].toLocaleLowerCase("sv"))) continue;
+        parts.push(node.data.slice(last, match.index));
+        const mark = document.createElement("mark");
+        mark.dataset.mdHighlight = "";
+        mark.textContent = match[0];
+        parts.push(mark);
+        last = match.index + match[0].length;
+      }
+      if (parts.length) node.replaceWith(...parts, node.data.slice(last));
+    }
+  };
+  highlightPage();
+
   const root = document.querySelector("[data-intranet-search]");
   const toggle = document.getElementById("__search");
   if (!root || !toggle) return;
@@ -100,12 +133,33 @@
     return node;
   };
 
+  /* The words a result matched, as its page writes them (Pagefind's word positions in the
+   * page text), put in the result's address as ?h=, Material's parameter, so that the page
+   * highlights them when the reader follows the result (highlightPage below). */
+  const matchedWords = data => {
+    const words = (data.content || "").split(/[\r\n\s]+/);
+    const found = new Set();
+    for (const at of data.locations || []) {
+      const word = (words[at] || "").match(WORD);
+      if (word) found.add(word[0].toLocaleLowerCase("sv"));
+      if (found.size >= 10) break;
+    }
+    return [...found];
+  };
+  const withHighlight = (url, words) => {
+    if (!words.length) return url;
+    const target = new URL(url, location.href);
+    target.searchParams.set(HIGHLIGHT, words.join(" "));
+    return target.href;
+  };
+
   /* One result in Material's markup, so that Material's stylesheet lays it out. Pagefind's
    * excerpts are the page text escaped, with <mark> around the words that matched. */
   const renderResult = data => {
     const item = element("li", "md-search-result__item");
     const link = element("a", "md-search-result__link");
-    link.href = data.url;
+    const matched = matchedWords(data);
+    link.href = withHighlight(data.url, matched);
     const article = element("article", "md-search-result__article md-typeset");
     article.append(element("div", "md-search-result__icon md-icon"));
     article.append(element("h1", "", data.meta.title || data.url));
@@ -119,7 +173,7 @@
     for (const sub of (data.sub_results || []).slice(0, 2)) {
       if (sub.url === data.url || !sub.url.includes("#")) continue;
       const subLink = element("a", "md-search-result__link");
-      subLink.href = sub.url;
+      subLink.href = withHighlight(sub.url, matched);
       const subArticle = element("article", "md-search-result__article md-typeset");
       subArticle.append(element("h2", "", sub.title));
       const subExcerpt = element("p");
