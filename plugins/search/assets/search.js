@@ -99,11 +99,12 @@
   let pagefind = null;
   const loadPagefind = () => {
     if (!pagefind) {
-      // Pagefind's script fetches the entry file, and only then its WebAssembly: two round
-      // trips one after the other. Asking for the WebAssembly now, beside the script, puts it
-      // in the HTTP cache by the time Pagefind asks (the browser joins the two requests).
-      if (root.dataset.wasm) {
-        fetch(new URL(root.dataset.wasm, indexUrl).href).catch(() => {});
+      // Pagefind's script starts its web worker, whose script fetches the entry file, and
+      // only then the WebAssembly: round trips one after the other. Asking for the worker's
+      // script and the WebAssembly now, beside Pagefind's script, puts them in the HTTP cache
+      // by the time Pagefind asks (the browser joins a request to one still under way).
+      for (const file of ["pagefind-worker.js", root.dataset.wasm]) {
+        if (file) fetch(new URL(file, indexUrl).href).catch(() => {});
       }
       pagefind = import(new URL("pagefind.js", indexUrl).href).then(async module => {
         await module.options({ baseUrl: base.pathname, excerptLength: 24 });
