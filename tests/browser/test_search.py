@@ -151,7 +151,7 @@ def test_keyboard_opens_moves_through_and_closes_the_search(news: Page) -> None:
 
 
 def test_following_a_result_highlights_the_words_it_matched(
-    news: Page, open_page: OpenPage
+    news: Page, open_page: OpenPage, axe_script: Path
 ) -> None:
     guide = "/guides/logga-in-microsoft-365/"
     assert guide in search(news, "lösenordet")
@@ -182,6 +182,9 @@ def test_following_a_result_highlights_the_words_it_matched(
              return colors;
            }""")
     assert mark_color == material_color != "rgba(0, 0, 0, 0)"
+    # The marked words still meet WCAG 2.1 AA (contrast of text on the mark colour).
+    blocking = [v for v in run_axe(news, axe_script) if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, describe_violations(blocking)
 
     # Opened otherwise, the page marks nothing.
     page = open_page(guide.lstrip("/"))
