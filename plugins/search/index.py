@@ -15,7 +15,8 @@ import logging
 import shutil
 import tempfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def write_index(documents: Sequence[SearchDocument], target: Path, language: str
         with tempfile.TemporaryDirectory(prefix="intranet-search-") as pages:
             _write_pages(documents, Path(pages), language)
             for attempt in range(1, ATTEMPTS + 1):
-                indexed = asyncio.run(_index(Path(pages), staging, language))
+                indexed = _run(_index(Path(pages), staging, language))
                 try:
                     check_index(staging, indexed)
                     break
@@ -130,6 +131,18 @@ async def _index(pages: Path, out: Path, language: str) -> int:
     except Exception as error:
         raise SearchIndexError(f"Pagefind failed: {error}") from error
     return int(result.get("page_count", 0))
+
+
+def _run(work: Coroutine[object, object, int]) -> int:
+    """``asyncio.run(work)``, in a thread of its own when this thread already runs an event
+    loop: asyncio.run refuses to nest, and a host may hold one open (Playwright's sync API
+    keeps its loop running in the main thread for as long as its browser lives)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="intranet-search") as worker:
+        return worker.submit(asyncio.run, work).result()
 
 
 def _swap(staging: Path, target: Path) -> None:

@@ -3,6 +3,7 @@ browser would fail on it. The index is Pagefind's own, written for two pages."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -53,3 +54,13 @@ def test_an_empty_script_is_refused(written: Path, tmp_path: Path) -> None:
 
     with pytest.raises(SearchIndexError, match=r"pagefind\.js empty"):
         check_index(copy, 2)
+
+
+def test_indexing_works_while_the_host_runs_an_event_loop(tmp_path: Path) -> None:
+    # Playwright's sync API keeps an event loop running in the main thread for as long as its
+    # browser lives, so in the whole test run every later asyncio.run() was refused.
+    async def index_inside_a_running_loop() -> None:
+        write_index(DOCUMENTS, tmp_path / "pagefind", "sv")
+
+    asyncio.run(index_inside_a_running_loop())
+    check_index(tmp_path / "pagefind", 2)
