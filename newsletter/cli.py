@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -215,9 +216,11 @@ def subscribers_list(ctx: click.Context, show_all: bool) -> None:
     Subscribers from before the categories-and-audiences rule may hold several choices; they
     are listed in words.
     """
+    # The csv module quotes a name such as "Åström, Anna" as import reads it back.
+    writer = csv.writer(sys.stdout, lineterminator="\n")
     with _store(ctx) as store:
         for sub in store.subscribers(active_only=not show_all):
-            mark = "" if sub.active else f",({sub.state})"
+            mark = [] if sub.active else [f"({sub.state})"]
             if len(sub.choices) == 1:
                 only = sub.choices[0]
                 topics = ";".join(
@@ -225,7 +228,7 @@ def subscribers_list(ctx: click.Context, show_all: bool) -> None:
                 )
             else:
                 topics = " / ".join(c.describe() for c in sub.choices)
-            click.echo(f"{sub.email},{_csv(sub.name)},{_csv(topics)}{mark}")
+            writer.writerow([sub.email, sub.name, topics, *mark])
 
 
 @subscribers.command("export")
@@ -249,10 +252,6 @@ def subscribers_forget(ctx: click.Context, email: str) -> None:
         if not store.forget(email):
             raise SubscriberError(f"nothing is held about {email}")
     click.echo(f"{email}: forgotten")
-
-
-def _csv(value: str) -> str:
-    return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ',"') else value
 
 
 @cli.command()
