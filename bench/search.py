@@ -379,6 +379,42 @@ def browse(base: str, mode: Mode, repeat: int = 1) -> Browse:
     return outcome
 
 
+def worker_ab(base: str, mode: Mode, site: Path, repeat: int) -> str:
+    """A pasted first query with Pagefind in its web worker (as built) and on the page's own
+    thread (its ``noWorker`` option, patched into the built box's script), in turns, each in
+    a fresh browser; the medians. A candidate, not what the site ships."""
+    from playwright.sync_api import sync_playwright
+
+    script = site / "assets" / "intranet-search" / "search.js"
+    built = script.read_text(encoding="utf-8")
+    patched = built.replace("excerptLength: 24 }", "excerptLength: 24, noWorker: true }")
+    if patched == built:
+        raise SystemExit("worker A/B: the box's Pagefind options were not found in search.js")
+    times: dict[str, list[float]] = {"worker": [], "noWorker": []}
+    try:
+        with sync_playwright() as playwright:
+            for _ in range(repeat):
+                for name, text in (("worker", built), ("noWorker", patched)):
+                    script.write_text(text, encoding="utf-8")
+                    _wire.cache_clear()
+                    browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                         headless=True,
+                                                         args=["--no-sandbox", "--disable-gpu"])
+                    ms, _bytes, _requests, (context, _page) = _first_query(browser, base, mode,
+                                                                           typed=False)
+                    times[name].append(ms)
+                    context.close()
+                    browser.close()
+    finally:
+        script.write_text(built, encoding="utf-8")
+        _wire.cache_clear()
+    return ("\nFirst query pasted, Pagefind in its web worker against `noWorker` (in turns, "
+            f"{repeat} each): median {statistics.median(times['worker']):.0f} ms "
+            f"{sorted(round(t) for t in times['worker'])} against "
+            f"{statistics.median(times['noWorker']):.0f} ms "
+            f"{sorted(round(t) for t in times['noWorker'])}")
+
+
 # --- Report --------------------------------------------------------------------------------------
 
 def _kb(n: float) -> str:
@@ -432,6 +468,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         default=[m.key for m in MODES], help="the modes to build and measure")
     parser.add_argument("--repeat", type=int, default=1,
                         help="fresh browsers per first query (the median is reported)")
+    parser.add_argument("--ab-no-worker", action="store_true",
+                        help="also time (d)'s pasted first query with Pagefind's noWorker")
     parser.add_argument("--keep", action="store_true", help="keep the generated sites")
     args = parser.parse_args(argv)
     modes = [mode for mode in MODES if mode.key in args.modes]
@@ -459,6 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if mode.entry is not None:
                     with served(run.site) as base:
                         browsing[mode.key] = browse(base, mode, args.repeat)
+                        if mode.key == "d" and args.ab_no_worker:
+                            print(worker_ab(base, mode, run.site, args.repeat), flush=True)
                     seen = browsing[mode.key]
                     print(f"    first query pasted {seen.pasted_ms:.0f} ms "
                           f"{seen.pasted_bytes} B, typed {seen.typed_ms:.0f} ms "
