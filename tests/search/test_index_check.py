@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -58,9 +59,11 @@ def test_an_empty_script_is_refused(written: Path, tmp_path: Path) -> None:
 
 def test_indexing_works_while_the_host_runs_an_event_loop(tmp_path: Path) -> None:
     # Playwright's sync API keeps an event loop running in the main thread for as long as its
-    # browser lives, so in the whole test run every later asyncio.run() was refused.
+    # browser lives, so in the whole test run every later asyncio.run() was refused. The host
+    # is played by a loop in a thread of its own (this thread may hold Playwright's already).
     async def index_inside_a_running_loop() -> None:
         write_index(DOCUMENTS, tmp_path / "pagefind", "sv")
 
-    asyncio.run(index_inside_a_running_loop())
+    with ThreadPoolExecutor(max_workers=1) as host:
+        host.submit(asyncio.run, index_inside_a_running_loop()).result()
     check_index(tmp_path / "pagefind", 2)
