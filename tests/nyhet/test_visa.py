@@ -158,3 +158,13 @@ def test_a_new_post_shows_at_once_and_a_broken_one_keeps_the_last_good_site(
     new.write_text(new.read_text("utf-8").replace("Märke 5150", "Märke 5151").replace(
         "status: klart", "status: klar"), "utf-8")
     wait_for("the mended post", lambda: "Märke 5151" in (fetch(url) or ""), log)
+
+    # A deleted post is gone once the complete build behind it has replaced the site; only
+    # a change to mkdocs.yml (or the theme) builds everything in the foreground.
+    new.unlink()
+    wait_for("the deleted post to go", lambda: fetch(url) is None, log)
+    assert log.read_text().count("Hela webbplatsen byggd") == 1
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text("utf-8") + "\n", "utf-8")
+    wait_for("the full build", lambda: log.read_text().count("Hela webbplatsen byggd") == 2,
+             log)
