@@ -95,20 +95,31 @@ class Result:
     """Save-to-preview seconds by kind of save."""
 
 
-def save(kind: str, post: Path, original: str, marker: str) -> tuple[Path, str]:
-    """Make one save of ``kind`` with ``marker``; the file whose page shows it, and its URL path."""
+def with_markers(original: str, title: str, body: str) -> str:
+    """``original`` with ``title`` put before its title and ``body`` appended as a paragraph."""
+    # Synthetic posts have 'title: "Skrivarna får nya funktioner - nr 13"' (an en dash).
+    head, key, rest = original.partition('title: "')
+    text = f"{head}{key}{title} {rest}" if title else original
+    return f"{text}\n{body}\n" if body else text
+
+
+def save(kind: str, post: Path, original: str, marker: str, state: dict[str, str]
+         ) -> tuple[Path, str]:
+    """Make one save of ``kind`` with ``marker``; the file whose page shows it, and its URL path.
+
+    ``state`` holds the markers now in the post's title and text: a text save changes only
+    the text, a front-matter save only the title.
+    """
     if kind == "text":
-        post.write_text(f"{original}\n{marker}\n", encoding="utf-8")
-        return post, f"news/{post.stem}/"
-    if kind == "front matter":
-        # Synthetic posts have 'title: "Skrivarna får nya funktioner - nr 13"' (an en dash).
-        head, title, rest = original.partition('title: "')
-        post.write_text(f'{head}{title}{marker} {rest}', encoding="utf-8")
-        return post, f"news/{post.stem}/"
-    new = post.with_name(f"ny-{marker.split()[-1]}.md")
-    head, title, rest = original.partition('title: "')
-    new.write_text(f'{head}{title}{marker} {rest}', encoding="utf-8")
-    return new, f"news/{new.stem}/"
+        state["body"] = marker
+    elif kind == "front matter":
+        state["title"] = marker
+    else:
+        new = post.with_name(f"ny-{marker.split()[-1]}.md")
+        new.write_text(with_markers(original, marker, ""), encoding="utf-8")
+        return new, f"news/{new.stem}/"
+    post.write_text(with_markers(original, state["title"], state["body"]), encoding="utf-8")
+    return post, f"news/{post.stem}/"
 
 
 def measure(way: str, config: Path, posts: int, edits: int, log_dir: Path) -> Result:
@@ -131,11 +142,12 @@ def measure(way: str, config: Path, posts: int, edits: int, log_dir: Path) -> Re
         startup = time.monotonic() - started
         time.sleep(2)  # let the watcher settle after the first build
         timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        state = {"title": "", "body": ""}
         for number in range(edits):
             for kind in KINDS:
                 marker = f"Ändring {number} {uuid.uuid4().hex[:12]}"
                 saved = time.monotonic()
-                path, page_path = save(kind, post, original, marker)
+                path, page_path = save(kind, post, original, marker, state)
                 if path != post:
                     created.append(path)
                 page_url = f"http://127.0.0.1:{port}/{page_path}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shutil
 import statistics
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -332,7 +333,7 @@ def _preview(project: Project, arguments: argparse.Namespace) -> int:
     # Imported here: MkDocs is needed only to preview, and loads slowly.
     import logging
 
-    from .preview import Preview
+    from .preview import BACKGROUND_NICENESS, Preview
 
     host, _, port = arguments.address.rpartition(":")
     if not host or not port.isdigit():
@@ -348,9 +349,12 @@ def _preview(project: Project, arguments: argparse.Namespace) -> int:
         # interpreter while the next save is being rendered.
         import subprocess
 
-        subprocess.run([sys.executable, "-m", "nyhet", "--config", str(project.config_file),
-                        "granska", "--inga-tips", *map(str, paths)],
-                       stderr=subprocess.DEVNULL, check=False)
+        command = [sys.executable, "-m", "nyhet", "--config", str(project.config_file),
+                   "granska", "--inga-tips", *map(str, paths)]
+        if nice := shutil.which("nice"):
+            # After the page the writer waits for (see preview.lower_priority).
+            command = [nice, "-n", str(BACKGROUND_NICENESS), *command]
+        subprocess.run(command, stderr=subprocess.DEVNULL, check=False)
 
     print(f"Förhandsgranskningen byggs; sedan finns den på http://{host}:{port}/", flush=True)
     Preview(project.config_file, host, int(port), on_saved=review).serve()

@@ -521,7 +521,21 @@ def _end_with_parent() -> None:
             os._exit(1)
 
 
+def lower_priority() -> None:
+    """Let the preview itself come first on the machine's cores (where the OS allows it).
+
+    The complete build and the check run beside the preview after every save; the page the
+    writer is waiting for should not wait for them.
+    """
+    if hasattr(os, "nice"):
+        os.nice(BACKGROUND_NICENESS)
+
+
+BACKGROUND_NICENESS = 10
+
+
 if __name__ == "__main__":
+    lower_priority()
     logging.basicConfig(level=logging.WARNING)
     threading.Thread(target=_end_with_parent, daemon=True).start()
     build_into(*sys.argv[1:4])
