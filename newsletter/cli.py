@@ -14,19 +14,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from newsletter import settings as settings_module
-from newsletter.digest import MailSettings, Recipient, build_digest, render
 from newsletter.errors import ConfigError, FeedError, NewsletterError, StateError, SubscriberError
 from newsletter.feed import STOCKHOLM, Entry, read_feed
-from newsletter.fetch import fetch
 from newsletter.lock import run_lock
 from newsletter.notices import CANCELLED, PostState, due_notices, select_notices
-from newsletter.run import FIRST_RUN_WINDOW, Plan, Tally, deliver, split_new, update_from_feed
-from newsletter.settings import Settings
 from newsletter.store import Status, Store, Validators
 from newsletter.subscribers import (
     HeaderError,
@@ -46,8 +41,14 @@ from newsletter.topics import (
     make_choice,
     wanted,
 )
-from newsletter.transports import Transport
-from newsletter.transports.graph import DailyLimitReached
+
+# Mail, HTTP and settings (jinja2, requests, the email package: a third of a subscriber
+# import's start-up) are imported by the commands that use them, so that the subscriber
+# commands an operator runs on a file start at once.
+if TYPE_CHECKING:
+    from newsletter.digest import MailSettings
+    from newsletter.settings import Settings
+    from newsletter.transports import Transport
 
 UNEXPECTED_EXIT = 1
 
@@ -259,7 +260,7 @@ def subscribers_forget(ctx: click.Context, email: str) -> None:
 @click.pass_context
 def unsubscribe(ctx: click.Context, token: str) -> None:
     """Unsubscribe whoever a signed TOKEN from an unsubscribe link names."""
-    settings = settings_module.load(os.environ)
+    settings = _settings(None)
     if settings.signer is None:
         raise ConfigError("set NEWSLETTER_SECRET to check signed links")
     try:
@@ -275,10 +276,14 @@ def unsubscribe(ctx: click.Context, token: str) -> None:
 
 
 def _settings(sender: str | None) -> Settings:
-    return settings_module.load(os.environ, sender=sender)
+    from newsletter.settings import load
+
+    return load(os.environ, sender=sender)
 
 
 def _mail_settings(store: Store, settings: Settings) -> MailSettings:
+    from newsletter.digest import MailSettings
+
     return MailSettings(
         settings.sender, store.install_id, settings.list_id, settings.unsubscribe_mailto,
         settings.unsubscribe_url, settings.unsubscribe_secret, links=settings.links,
@@ -328,6 +333,9 @@ def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
     fetched, mail still waiting from earlier runs goes out first; then the feed error is
     reported with its exit code.
     """
+    from newsletter.run import Plan, Tally, deliver, update_from_feed
+    from newsletter.transports.graph import DailyLimitReached
+
     started = time.monotonic()
     config = _settings(sender)
     db = ctx.obj["db"]
@@ -395,6 +403,9 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
     subscriber would get them, else against the feed as last read); when there are none, the
     last 7 days.
     """
+    from newsletter.digest import Recipient, build_digest, render
+    from newsletter.run import FIRST_RUN_WINDOW, split_new
+
     config = _settings(sender)
     document = read_feed(*_fetch_body(source, config.http_timeout))
     entries = document.entries
@@ -450,6 +461,8 @@ def _everything(entry: Entry) -> bool:
 
 
 def _fetch_body(source: str, timeout: float) -> tuple[bytes, str]:
+    from newsletter.fetch import fetch
+
     fetched = fetch(source, Validators(), timeout=timeout)
     return fetched.body, fetched.url
 
@@ -568,6 +581,8 @@ def teams(ctx: click.Context, source: str, since: datetime | None,
         webhook_key,
     )
     from newsletter.channels.teams import plan as plan_posts
+    from newsletter.fetch import fetch
+    from newsletter.run import FIRST_RUN_WINDOW
 
     started = time.monotonic()
     hook = TeamsSettings.from_env(os.environ)

@@ -107,7 +107,7 @@ def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("edition")
 
-    monkeypatch.setattr("newsletter.cli.update_from_feed", broken)
+    monkeypatch.setattr("newsletter.run.update_from_feed", broken)
     result = run("send", "--feed", str(feed_file))
     assert result.exit_code == 1
     assert result.stderr == (
