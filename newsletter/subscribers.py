@@ -62,8 +62,11 @@ def make_subscriber(email: str, name: str = "", choice: Choice | None = None) ->
 
     A choice of any category for any audience is the same as no choice: everything.
     """
-    choices = () if choice is None or choice == _EVERYTHING else (choice,)
-    return Subscriber(normalise_address(email), clean_text(name), choices)
+    return Subscriber(normalise_address(email), clean_text(name), _choices(choice))
+
+
+def _choices(choice: Choice | None) -> tuple[Choice, ...]:
+    return () if choice is None or choice == _EVERYTHING else (choice,)
 
 
 def choice_from_fields(
@@ -168,7 +171,8 @@ def read_csv(
             f" name/namn, topics/ämnen, categories/kategorier, audiences/målgrupper{hints}",
         )
     first_line: dict[str, int] = {}
-    choices: dict[tuple[str, ...], Choice] = {}
+    # One tuple of choices per topic list: the store recognises it by identity.
+    choices: dict[tuple[str, ...], tuple[Choice, ...]] = {}
     width = len(columns)
 
     def column(name: str) -> int | None:  # the last of a column named twice, as before
@@ -202,14 +206,15 @@ def read_csv(
         fields_key: tuple[str, ...] = topic_fields(fields)
         try:
             # Thousands of lines share a few topic lists: check each list once.
-            choice = choices.get(fields_key)
-            if choice is None:
+            chosen = choices.get(fields_key)
+            if chosen is None:
                 # "skola, Tips" in a cell of a semicolon file: two topics.
                 names = [f.replace(",", ";") if delimiter != "," else f for f in fields_key]
-                choice = choices[fields_key] = choice_from_fields(
-                    vocabulary, names[:1], names[1:2], names[2:])
-            subscriber = make_subscriber(
-                fields[email_column], "" if name_column is None else fields[name_column], choice)
+                chosen = choices[fields_key] = _choices(choice_from_fields(
+                    vocabulary, names[:1], names[1:2], names[2:]))
+            subscriber = Subscriber(
+                normalise_address(fields[email_column]),
+                "" if name_column is None else clean_text(fields[name_column]), chosen)
         except SubscriberError as exc:
             yield ImportProblem(number, str(exc))
             continue

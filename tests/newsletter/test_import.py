@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from newsletter import store as store_module
+from newsletter.store import Store
+from newsletter.subscribers import make_subscriber
+from newsletter.topics import make_choice
 from tests.newsletter.testkit import Cli
 
 ROWS = [
@@ -168,3 +172,30 @@ def test_a_second_import_adds_updates_keeps_and_leaves_alone_with_history(
         keys = [k for (k,) in db.execute("SELECT token_key FROM subscribers")]
     assert len(keys) == 4 and len(set(keys)) == 4
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{8}", k) for k in keys), keys
+
+
+@pytest.mark.parametrize("page_size", [2, 500])
+def test_an_address_given_twice_in_one_call_is_added_then_updated_in_that_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page_size: int
+) -> None:
+    # A page of 2 puts the second "anna" on a later page than the first; 500 on the same page.
+    monkeypatch.setattr(store_module, "PAGE_SIZE", page_size)
+    skola = make_choice([], ["skola"])
+    rows = [
+        make_subscriber("anna@exempelkommun.se", "Anna", skola),
+        make_subscriber("bertil@exempelkommun.se", "Bertil"),
+        make_subscriber("ANNA@exempelkommun.se", "Anna Åström"),
+    ]
+    with Store(tmp_path / "s.db") as store:
+        counts = store.upsert_subscribers(rows, reactivate=False, source="csv import")
+        assert counts == {"added": 2, "updated": 1}
+        anna = store.subscriber("anna@exempelkommun.se")
+        bertil = store.subscriber("bertil@exempelkommun.se")
+        assert anna is not None and bertil is not None
+        assert (anna.email, anna.name, anna.choices) == ("ANNA@exempelkommun.se", "Anna Åström", ())
+        assert [(a["action"], a["detail"]) for a in store.audit_log(anna.id)] == [
+            ("added", {"name": "Anna", "choices": ["alla nyheter för skola"]}),
+            ("updated", {"name": "Anna Åström", "choices": ["allt"]}),
+        ]
+        assert [(a["action"], a["detail"]) for a in store.audit_log(bertil.id)] == [
+            ("added", {"name": "Bertil", "choices": ["allt"]})]
