@@ -4,9 +4,15 @@ A discarding aiosmtpd sink runs in its own process on 127.0.0.1.  For each size,
 sends that many copies of one prebuilt digest with smtplib on one connection; then the real
 ``newsletter send`` (a subprocess: fetch over HTTP, plan in SQLite, compose, send, record) sends
 one digest to each of that many subscribers.  Then the same ``send`` runs again and gets a 304.
+The two take turns ``--repeats`` times (baseline, ours, baseline, ours, ...; a new database
+for each of ours) and the medians of each are compared: run one after the other, a change in
+the machine's load between them moved the ratio by a third on a shared machine.
 
-    python bench/newsletter_send.py                  # 10,000 and 100,000 subscribers
+    python bench/newsletter_send.py                  # 10,000 and 100,000 subscribers, 3 turns
     python bench/newsletter_send.py --sizes 2000     # a quick look
+
+At 100,000 one turn takes about five minutes on a quiet machine (twice that on a loaded one):
+three turns of both sizes about twenty.
 
 Goals (issue 4): throughput >= 80 % of the baseline, peak memory at the largest size within
 1.5x of the smallest, a run with nothing new under 1 second.  The sink, the baseline and the
@@ -22,6 +28,7 @@ import argparse
 import os
 import smtplib
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -205,26 +212,41 @@ def make_database(path: Path, count: int) -> None:
         )
 
 
-def bench(size: int, port: int, work: Path, feed_url: str) -> dict[str, float]:
+def bench(size: int, port: int, work: Path, feed_url: str, repeats: int) -> dict[str, float]:
+    """Medians of ``repeats`` turns of baseline, send and the 304 run; the highest peak RSS;
+    the lowest and highest ratio of one turn's pair."""
     env = {**os.environ, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
            "SMTP_SECURITY": "none", "NEWSLETTER_FROM": SENDER}
-    baseline = measured([sys.executable, __file__, "--baseline", str(port), str(size)], env)
-    baseline_wall, baseline_cpu = map(float, baseline.out.split())
-    db = work / f"bench-{size}.db"
-    make_database(db, size)
-    command = [sys.executable, "-m", "newsletter", "--db", str(db), "send", "--feed", feed_url]
-    ours = measured(command, env)
-    idle = measured(command, env)
-    assert ours.out.startswith(f"4 new posts, {size} digests sent"), ours.out
-    assert idle.out.startswith("0 new posts, 0 digests sent"), idle.out
-    return {"size": size, "baseline": baseline_wall, "baseline_cpu": baseline_cpu,
-            "ours": ours.wall, "ours_cpu": ours.cpu, "rss": ours.rss_kib, "idle": idle.wall,
-            "idle_cpu": idle.cpu}
+    turns: dict[str, list[float]] = {
+        "baseline": [], "baseline_cpu": [], "ours": [], "ours_cpu": [], "rss": [], "idle": [],
+        "idle_cpu": [], "pair": []}
+    for turn in range(repeats):
+        baseline = measured([sys.executable, __file__, "--baseline", str(port), str(size)], env)
+        baseline_wall, baseline_cpu = map(float, baseline.out.split())
+        db = work / f"bench-{size}-{turn}.db"
+        make_database(db, size)
+        command = [sys.executable, "-m", "newsletter", "--db", str(db), "send", "--feed",
+                   feed_url]
+        ours = measured(command, env)
+        idle = measured(command, env)
+        assert ours.out.startswith(f"4 new posts, {size} digests sent"), ours.out
+        assert idle.out.startswith("0 new posts, 0 digests sent"), idle.out
+        for name, value in (("baseline", baseline_wall), ("baseline_cpu", baseline_cpu),
+                            ("ours", ours.wall), ("ours_cpu", ours.cpu),
+                            ("rss", ours.rss_kib), ("idle", idle.wall),
+                            ("idle_cpu", idle.cpu), ("pair", baseline_wall / ours.wall)):
+            turns[name].append(value)
+    result = {name: statistics.median(values) for name, values in turns.items()}
+    result.update(size=size, rss=max(turns["rss"]), pair_low=min(turns["pair"]),
+                  pair_high=max(turns["pair"]))
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="turns of baseline and send per size (medians are compared)")
     parser.add_argument("--baseline", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -236,6 +258,7 @@ def main() -> None:
         run_baseline(args.baseline[0], args.baseline[1], prebuilt_message(body))
         return
 
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     port = free_port()
     sink = subprocess.Popen([sys.executable, __file__, "--sink", str(port)])
     server, feed_url = serve_feed(body)
@@ -244,12 +267,14 @@ def main() -> None:
         results = []
         for size in args.sizes:
             with tempfile.TemporaryDirectory(prefix="newsletter-bench-") as work:
-                result = bench(size, port, Path(work), feed_url)
+                result = bench(size, port, Path(work), feed_url, args.repeats)
             results.append(result)
             print(
                 f"{size:>7} subscribers: baseline {size / result['baseline']:6.0f} msg/s, "
                 f"newsletter {size / result['ours']:6.0f} msg/s "
-                f"({result['baseline'] / result['ours']:.0%} of baseline; CPU per message "
+                f"({result['baseline'] / result['ours']:.0%} of baseline, medians of "
+                f"{args.repeats} turns; single turns {result['pair_low']:.0%}-"
+                f"{result['pair_high']:.0%}; CPU per message "
                 f"{result['baseline_cpu'] / result['ours_cpu']:.0%} of baseline's), "
                 f"peak RSS {result['rss'] / 1024:.0f} MiB, "
                 f"304 run {result['idle']:.2f} s ({result['idle_cpu']:.2f} s CPU)",
@@ -258,6 +283,7 @@ def main() -> None:
         if len(results) > 1:
             print(f"peak memory {results[-1]['size']} vs {results[0]['size']}: "
                   f"{results[-1]['rss'] / results[0]['rss']:.2f}x")
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         server.shutdown()
         sink.terminate()
