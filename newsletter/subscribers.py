@@ -104,7 +104,6 @@ _COLUMNS = {
     "audiences": "audiences", "målgrupper": "audiences", "målgrupp": "audiences",
 }
 _DELIMITERS = (",", ";", "\t")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class HeaderError(SubscriberError):
@@ -133,6 +132,14 @@ def decode_subscriber_file(data: bytes) -> str:
         return data.decode("cp1252", "replace")
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of ``text`` split at CRLF, CR or LF (and nothing else, unlike splitlines)."""
+    # A regular expression took a tenth of an import's parsing here.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
+
+
 def _delimiter(header: str) -> str:
     # The header names hold none of these, so the one that occurs most separates the columns.
     return max(_DELIMITERS, key=header.count)
@@ -152,7 +159,7 @@ def read_csv(
     reported at its line and swallows nothing.  An address listed twice keeps its first line,
     so that importing the same file again changes nothing.
     """
-    lines = _LINE_BREAK.split(text)
+    lines = _lines(text)
     header_line = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_line is None:
         raise SubscriberError("the file is empty; it needs a header line such as"
@@ -221,7 +228,8 @@ def read_csv(
         except SubscriberError as exc:
             yield ImportProblem(number, str(exc))
             continue
-        first = first_line.setdefault(address_key(subscriber.email), number)
+        # The address is normalised (stripped) already: its key is its lower case.
+        first = first_line.setdefault(subscriber.email.lower(), number)
         if first != number:
             yield ImportProblem(number, f"{subscriber.email} is already on line {first}")
             continue
