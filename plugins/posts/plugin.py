@@ -191,7 +191,6 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         return context
 
 
-
 def teach_blog_minute_timestamps() -> None:
     """Let Material's blog read ``date: 2025-03-10 09:30`` as a date-time.
 
