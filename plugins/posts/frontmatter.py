@@ -78,6 +78,52 @@ MinuteTimestampLoader.add_implicit_resolver(_MINUTE_TAG, MINUTE_TIMESTAMP, list(
 MinuteTimestampLoader.add_constructor(_MINUTE_TAG, _construct_minute_timestamp)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+
+
+class _NeedsFullConstructor(Exception):
+    """The document holds something the direct walk leaves to PyYAML (merge keys, aliases,
+    keys that are not text, explicit collection tags)."""
+
+
+def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """What ``loader.construct_document(node)`` returns, built directly for plain documents.
+
+    PyYAML's constructor is pure Python even over libyaml's parser, with a generator and
+    an ABC check per mapping and key: it was the largest part of reading 300 posts. Front
+    matter is text keys over text, lists and small mappings, so those are walked here and
+    every other scalar (dates, numbers, booleans, our minute timestamps) goes to the
+    loader's own constructors. Anything else falls back to the whole document in PyYAML.
+    """
+    try:
+        return _walk(loader, node, set())
+    except _NeedsFullConstructor:
+        return loader.construct_document(node)
+
+
+def _walk(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int]) -> Any:
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        if node.tag == _STR_TAG:
+            return node.value
+        return loader.construct_object(node, deep=True)
+    if id(node) in seen:  # an alias: PyYAML shares (or recurses into) one object
+        raise _NeedsFullConstructor
+    seen.add(id(node))
+    if kind is yaml.MappingNode and node.tag == _MAP_TAG:
+        data: dict[str, Any] = {}
+        for key, value in node.value:
+            if type(key) is not yaml.ScalarNode or key.tag != _STR_TAG:
+                raise _NeedsFullConstructor
+            data[key.value] = _walk(loader, value, seen)
+        return data
+    if kind is yaml.SequenceNode and node.tag == _SEQ_TAG:
+        return [_walk(loader, item, seen) for item in node.value]
+    raise _NeedsFullConstructor
+
+
 @dataclass(frozen=True)
 class FrontMatter:
     """A page's front matter and the file line of each field."""
@@ -106,7 +152,7 @@ def load_front_matter(text: str, source: str) -> FrontMatter:
     loader = FrontMatterLoader(match.group(1) or "")
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = _construct(loader, node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         # +2: the opening '---' is line 1 and marks count from 0.

@@ -300,6 +300,28 @@ def test_impossible_dates_reach_the_model_as_text() -> None:
     assert meta == {"date": "2025-13-01", "window": {"start": "2025-02-30 10:00"}}
 
 
+@pytest.mark.parametrize(("yaml_text", "expected"), [
+    # What every post holds: text, lists, a mapping, dates, numbers and booleans.
+    ("title: \"Frågor & svar\"\ndate: 2026-11-20 09:30\ntags: [Teams, '1']\n"
+     "window:\n  start: 2026-12-01\n  end: 2026-12-01 10:00+01:00\ndraft: no\npin: 3\n",
+     {"title": "Frågor & svar", "date": datetime(2026, 11, 20, 9, 30), "tags": ["Teams", "1"],
+      "window": {"start": date(2026, 12, 1),
+                 "end": datetime.fromisoformat("2026-12-01T10:00+01:00")},
+      "draft": False, "pin": 3}),
+    # Left to PyYAML's whole constructor: merge keys, aliases, keys that are not text, tags.
+    ("base: &b {status: klar}\nwindow:\n  <<: *b\n  start: 2026-12-01\n",
+     {"base": {"status": "klar"}, "window": {"status": "klar", "start": date(2026, 12, 1)}}),
+    ("a: &x [1, 2]\nb: *x\n", {"a": [1, 2], "b": [1, 2]}),
+    ("1: ett\ntitle: x\n", {1: "ett", "title": "x"}),
+    ("services: !!set {Teams: null}\n", {"services": {"Teams"}}),
+    ("tags: !!seq [a]\nmeta: !!map {b: 2}\n", {"tags": ["a"], "meta": {"b": 2}}),
+])
+def test_front_matter_values_are_read_as_yaml_reads_them(yaml_text: str, expected: Any) -> None:
+    # Values written out by hand from the YAML 1.1 rules PyYAML follows: the direct walk of
+    # plain documents and the fallback to PyYAML's constructor must both give them.
+    assert read_front_matter(f"---\n{yaml_text}---\n", "a.md") == expected
+
+
 def test_problems_name_the_line_of_their_field() -> None:
     text = ("---\ntitle: Flytt\ndate: 2026-11-20\ndescription: Kort.\ncategories: [Nyheter]\n"
             "audience: [alla]\nstatus: klar\nwindow:\n  start: 2026-12-01 10:00\n"
