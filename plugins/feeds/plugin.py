@@ -216,8 +216,9 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
             # Feeds with an empty body would reach every reader and the newsletter; the
             # previous feeds are better. A warning, so that --strict fails.
             log.warning(
-                "Feeds not written, the previous feed files are left as they were: no HTML "
-                "for %s (a dirty build renders only changed pages); run a full build",
+                "Flödena skrevs inte, de förra flödesfilerna är kvar som de var: ingen HTML "
+                "för %s (mkdocs build --dirty bygger bara ändrade sidor); bygg hela "
+                "webbplatsen med mkdocs build",
                 ", ".join(sorted(post.source for post in missing)))
             return
         full = {source: self._item(post, authors, contents[source])

@@ -74,5 +74,5 @@ def test_a_dirty_build_without_the_bodies_leaves_the_previous_feeds(
 
     dirty = run_build(project, site, strict=False, extra_args="--dirty")
 
-    assert "Feeds not written, the previous feed files are left as they were" in dirty.output
+    assert "Flödena skrevs inte, de förra flödesfilerna är kvar som de var" in dirty.output
     assert feed_bytes(site) == previous
