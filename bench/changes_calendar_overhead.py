@@ -35,39 +35,25 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import (  # the synthetic site every site benchmark builds
     REPO,
     SOURCE_DATE_EPOCH,
     TIMED_BUILD,
-    plugin_name,
-    plugin_options,
     prepare,
+    with_switch,
 )
 
 PLUGINS = ("intranet-changes", "intranet-calendar")
 MODES = {"off": False, "on": True}
 
 
-def with_switch(config: dict[str, Any], enabled: bool) -> dict[str, Any]:
-    """``config`` with our two plugins switched on or off; everything else unchanged."""
-    plugins: list[Any] = []
-    for entry in config["plugins"]:
-        name = plugin_name(entry)
-        if name in PLUGINS:
-            options = plugin_options(config, name)
-            entry = {name: {**options, "enabled": enabled}}
-        plugins.append(entry)
-    return {**config, "plugins": plugins}
-
-
 def generate_site(root: Path, count: int) -> int:
     """The synthetic site in ``root`` with one mkdocs.yml per mode; the number of windows."""
     site = prepare(root)
     for key, enabled in MODES.items():
-        site.write_config(f"mkdocs-{key}.yml", with_switch(site.config(), enabled))
+        site.write_config(f"mkdocs-{key}.yml", with_switch(site.config(), PLUGINS, enabled))
     return sum("\nwindow:" in text for text in site.write_posts(count))
 
 

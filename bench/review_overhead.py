@@ -34,15 +34,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import (  # the synthetic site every site benchmark builds
     SOURCE_DATE_EPOCH,
     TIMED_BUILD,
-    plugin_name,
-    plugin_options,
     prepare,
+    with_switch,
 )
 
 PLUGIN = "intranet-review"
@@ -59,22 +57,11 @@ class Run:
     """CPU seconds spent in the plugin's event methods."""
 
 
-def with_switch(config: dict[str, Any], enabled: bool) -> dict[str, Any]:
-    """``config`` with the writers' check switched on or off; everything else unchanged."""
-    plugins: list[Any] = []
-    for entry in config["plugins"]:
-        name = plugin_name(entry)
-        if name == PLUGIN:
-            entry = {name: {**plugin_options(config, name), "enabled": enabled}}
-        plugins.append(entry)
-    return {**config, "plugins": plugins}
-
-
 def generate_site(root: Path, count: int) -> None:
     """The synthetic site in ``root`` with one mkdocs.yml per mode."""
     site = prepare(root)
     for key, enabled in MODES.items():
-        site.write_config(f"mkdocs-{key}.yml", with_switch(site.config(), enabled))
+        site.write_config(f"mkdocs-{key}.yml", with_switch(site.config(), (PLUGIN,), enabled))
     for _text in site.write_posts(count):
         pass
 

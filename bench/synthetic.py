@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -238,6 +238,18 @@ def post_markdown(index: int, count: int, taxonomy: dict[str, list[str]],
     ]
     return "\n".join(lines)
 
+
+
+def with_switch(config: dict[str, Any], names: Collection[str], enabled: bool) -> dict[str, Any]:
+    """``config`` with the plugins ``names`` switched on or off (``enabled`` beside their own
+    options); everything else unchanged."""
+    plugins: list[Any] = []
+    for entry in config["plugins"]:
+        name = plugin_name(entry)
+        if name in names:
+            entry = {name: {**plugin_options(config, name), "enabled": enabled}}
+        plugins.append(entry)
+    return {**config, "plugins": plugins}
 
 # --- The site around the posts -------------------------------------------------------------------
 
