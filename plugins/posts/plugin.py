@@ -6,6 +6,8 @@ Events only; the rules live in :mod:`plugins.posts.model`.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -45,6 +47,17 @@ from .model import (
 log = get_plugin_logger(__name__)
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """What validating one page's text gave: reused while its text and the rules stay the same."""
+
+    text: str
+    page: Post | Guide | None
+    """The post or guide; None for other pages and for pages with errors."""
+    warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
 class PostsPlugin(BasePlugin[PostsConfig]):
     """Validates every page's front matter once and keeps the resulting posts and guides."""
 
@@ -58,6 +71,14 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         self.now = datetime.now().astimezone()
         self._files: Files | None = None
         self._by_source: dict[str, Post] = {}
+        # Under `mkdocs serve` and `nyhet visa` this instance lives across rebuilds (MkDocs
+        # keeps plugins that have on_startup) and every save rebuilds the whole site: at 3,000
+        # posts re-validating every unchanged page took about a second per save. Each page's
+        # outcome is kept by source path with the exact text it came from, and the whole cache
+        # is dropped when anything else validation reads (vocabulary, time zone, folders)
+        # changes. Posts and guides are frozen, so handing out the same object again is safe.
+        self._checked: dict[str, _Checked] = {}
+        self._rules: tuple[Any, ...] = ()
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.serving = command == "serve"
@@ -83,23 +104,26 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         posts: list[Post] = []
         guides: list[Guide] = []
         errors: list[str] = []
+        rules = (self.taxonomy, posts_dir, guides_dir, docs_name)
+        if rules != self._rules:
+            self._checked, self._rules = {}, rules
+        checked: dict[str, _Checked] = {}
         for file in files.documentation_pages():
-            source = f"{docs_name}/{file.src_uri}"
             text = file.content_string  # Read from disk at each access: once here.
-            if file.src_uri.startswith(posts_dir) and (bad := control_characters(text, source)):
-                errors += [str(problem) for problem in bad]
-                continue
-            try:
-                front = load_front_matter(text, source)
-                meta, lines = front.meta, front.lines
-                if file.src_uri.startswith(posts_dir):
-                    self._warn(unknown_fields(meta, POST_FIELDS, source, lines))
-                    posts.append(parse_post(meta, file.src_uri, self.taxonomy, source, lines))
-                elif file.src_uri.startswith(guides_dir) and file.name != "index":
-                    self._warn(unknown_fields(meta, GUIDE_FIELDS, source, lines))
-                    guides.append(parse_guide(meta, file.src_uri, self.taxonomy, source, lines))
-            except ContentError as error:
-                errors.append(str(error))
+            outcome = self._checked.get(file.src_uri)
+            if outcome is None or outcome.text != text:
+                outcome = self._check(file.src_uri, file.name, text, f"{docs_name}/{file.src_uri}",
+                                      posts_dir, guides_dir)
+            checked[file.src_uri] = outcome
+            self._warn(outcome.warnings)
+            errors += outcome.errors
+            if isinstance(outcome.page, Post):
+                posts.append(outcome.page)
+            elif isinstance(outcome.page, Guide):
+                guides.append(outcome.page)
+        # A one-off build has no later build to reuse them for; keeping every page's text
+        # would only add to its memory. Pages deleted since the last build drop out here.
+        self._checked = checked if self.serving else {}
         errors += [str(problem) for problem in
                    duplicate_keys(posts, lambda post: f"{docs_name}/{post.source}")]
         if errors:
@@ -133,8 +157,29 @@ class PostsPlugin(BasePlugin[PostsConfig]):
                 dates.created = post.date  # type: ignore[attr-defined]
         return nav
 
+    def _check(self, src_uri: str, name: str, text: str, source: str, posts_dir: str,
+               guides_dir: str) -> _Checked:
+        """Validate one page's text: its post or guide, warnings and errors."""
+        is_post = src_uri.startswith(posts_dir)
+        if is_post and (bad := control_characters(text, source)):
+            return _Checked(text, None, errors=tuple(str(problem) for problem in bad))
+        warnings: list[str] = []
+        page: Post | Guide | None = None
+        try:
+            front = load_front_matter(text, source)
+            meta, lines = front.meta, front.lines
+            if is_post:
+                warnings = unknown_fields(meta, POST_FIELDS, source, lines)
+                page = parse_post(meta, src_uri, self.taxonomy, source, lines)
+            elif src_uri.startswith(guides_dir) and name != "index":
+                warnings = unknown_fields(meta, GUIDE_FIELDS, source, lines)
+                page = parse_guide(meta, src_uri, self.taxonomy, source, lines)
+        except ContentError as error:
+            return _Checked(text, None, tuple(warnings), (str(error),))
+        return _Checked(text, page, tuple(warnings))
+
     @staticmethod
-    def _warn(warnings: list[str]) -> None:
+    def _warn(warnings: Iterable[str]) -> None:
         # Warnings, not errors: `mkdocs build --strict` fails on them, `mkdocs serve` goes on.
         for warning in warnings:
             log.warning(warning)
