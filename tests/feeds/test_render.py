@@ -211,6 +211,27 @@ def test_feeds_sharing_items_through_a_cache_render_as_they_do_alone() -> None:
     assert creator in render_all(other_author, cache)["rss"]
 
 
+def test_items_whose_text_looks_like_feed_markup_are_shared_whole() -> None:
+    # The cache splices each item's serialised lines into every feed and cuts the body out
+    # for the archive's summaries: text that reads like those lines must stay text.
+    tricky = make_post(
+        "markup", title='"items":[] </item> <entry>', description="</channel> </feed>",
+        services=('"items":[]',))
+    body = ("<p>x</p>\n</content:encoded>\n      <content:encoded>y\n"
+            '</content>\n    <content type="html">z</item>\n  </channel>\n</feed>\n')
+    full = dataclasses.replace(make_item(tricky), content_html=body)
+    news = make_feed(full, make_item(MINIMAL))
+    archive = dataclasses.replace(make_feed(dataclasses.replace(full, content_html=None)),
+                                  id=feed_tag_uri(AUTHORITY, "news-archive"))
+    cache = ItemCache()
+    for feed in (news, archive, news):
+        assert render_all(feed, cache) == render_all(feed)
+    assert "y\n" not in json.loads(render_json(archive, cache))["items"][0]["content_text"]
+    encoded = etree.fromstring(render_rss(news, cache)).find(
+        "channel/item/{http://purl.org/rss/1.0/modules/content/}encoded")
+    assert encoded is not None and encoded.text == body
+
+
 def test_rss_items() -> None:
     parsed = feedparser.parse(render_rss(FEED))
     assert not parsed.bozo
