@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from plugins.search.documents import SearchDocument
-from plugins.search.index import SearchIndexError, check_index, write_index
+from plugins.search.index import SearchIndexError, check_index, shorten_ready_poll, write_index
 
 DOCUMENTS = [SearchDocument(url="/news/a/", title="A", body_html="<p>Skrivaren är lagad.</p>"),
              SearchDocument(url="/news/b/", title="B", body_html="<p>Wifi fungerar.</p>")]
@@ -67,3 +67,29 @@ def test_indexing_works_while_the_host_runs_an_event_loop(tmp_path: Path) -> Non
     with ThreadPoolExecutor(max_workers=1) as host:
         host.submit(asyncio.run, index_inside_a_running_loop()).result()
     check_index(tmp_path / "pagefind", 2)
+
+
+# Pagefind's getPtr as the 1.5 scripts write it, copied by hand from pagefind-worker.js.
+PAGEFIND_WAIT = ("async getPtr(){while(this.raw_ptr===null){if(this.initError){"
+                 "throw this.initError;}await asyncSleep({ms});}")
+
+
+@pytest.mark.parametrize("name", ["pagefind.js", "pagefind-worker.js"])
+def test_pagefind_waits_for_its_index_in_5_ms_steps(written: Path, name: str) -> None:
+    # A first query is asked before the index is ready; 50 ms steps delayed it by up to 50 ms.
+    # If this fails after a Pagefind upgrade, see shorten_ready_poll in plugins/search/index.py.
+    script = (written / name).read_text(encoding="utf-8")
+
+    assert PAGEFIND_WAIT.replace("{ms}", "5") in script
+    assert PAGEFIND_WAIT.replace("{ms}", "50") not in script
+
+
+def test_other_pagefind_scripts_are_left_as_they_are(tmp_path: Path) -> None:
+    scripts = {"pagefind.js": "export const search = () => 1;",
+               "pagefind-worker.js": "self.onmessage = () => 2;"}
+    for name, text in scripts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+
+    assert not shorten_ready_poll(tmp_path)
+    for name, text in scripts.items():
+        assert (tmp_path / name).read_text(encoding="utf-8") == text
