@@ -171,25 +171,44 @@ class _XmlLayout:
     """The end of the body element's (last) line."""
 
 
-def _item_bytes(
-    fmt: str, item: Item, feed: Feed, cache: ItemCache, layout: _XmlLayout,
+def _items_bytes(
+    fmt: str, feed: Feed, cache: ItemCache, layout: _XmlLayout,
     skeleton: Callable[[Feed], tuple[etree._Element, etree._Element]],
     build: Callable[[etree._Element, Item, Feed], etree._Element],
-) -> bytes:
-    """``item``'s lines in a feed of ``fmt``: from ``cache``, or serialised once and kept."""
-    done = cache.get(fmt, item, feed)
-    if done is not None:
-        return done
-    full = cache.with_body(fmt, item, feed) if item.content_html is None else None
-    rendered = _without_body(full, layout) if full is not None else None
-    if rendered is None:
-        # The item alone in an empty feed with the same root, cut out of the document.
+) -> list[bytes]:
+    """The lines of each of ``feed``'s items in ``fmt``: from ``cache``, or serialised and kept.
+
+    The items not yet in ``cache`` are built together into an empty feed with the same
+    root, serialised once and cut apart: an item's start tag occurs only where it starts
+    (text and attribute values are escaped).
+    """
+    rendered: list[bytes | None] = []
+    new: list[tuple[int, Item]] = []
+    for item in feed.items:
+        done = cache.get(fmt, item, feed)
+        if done is None and item.content_html is None:
+            full = cache.with_body(fmt, item, feed)
+            done = _without_body(full, layout) if full is not None else None
+            if done is not None:
+                cache.put(fmt, item, feed, done)
+        if done is None:
+            new.append((len(rendered), item))
+        rendered.append(done)
+    if new:
         root, parent = skeleton(feed)
-        build(parent, item, feed)
+        for _index, item in new:
+            build(parent, item, feed)
         document = _serialize(root)
-        rendered = document[document.index(layout.item_start):-len(layout.end)]
-    cache.put(fmt, item, feed, rendered)
-    return rendered
+        lines = document[document.index(layout.item_start):-len(layout.end)]
+        parts = lines.split(b"\n" + layout.item_start)
+        if len(parts) != len(new):
+            raise AssertionError(f"{len(new)} items serialised as {len(parts)}")
+        for number, ((index, item), part) in enumerate(zip(new, parts, strict=True)):
+            done = (layout.item_start if number else b"") + part
+            done += b"" if number == len(parts) - 1 else b"\n"
+            cache.put(fmt, item, feed, done)
+            rendered[index] = done
+    return [done for done in rendered if done is not None]
 
 
 def _without_body(rendered: bytes, layout: _XmlLayout) -> bytes | None:
@@ -314,9 +333,8 @@ def render_rss(feed: Feed, cache: ItemCache | None = None) -> bytes:
         for item in feed.items:
             _rss_item(channel, item, feed)
         return _serialize(rss)
-    return _splice(_serialize(rss), _RSS_LAYOUT, [
-        _item_bytes("rss", item, feed, cache, _RSS_LAYOUT, _rss_skeleton, _rss_item)
-        for item in feed.items])
+    return _splice(_serialize(rss), _RSS_LAYOUT,
+                   _items_bytes("rss", feed, cache, _RSS_LAYOUT, _rss_skeleton, _rss_item))
 
 
 def _atom_item(root: etree._Element, item: Item, feed: Feed) -> etree._Element:
@@ -367,9 +385,8 @@ def render_atom(feed: Feed, cache: ItemCache | None = None) -> bytes:
         for item in feed.items:
             _atom_item(root, item, feed)
         return _serialize(root)
-    return _splice(_serialize(root), _ATOM_LAYOUT, [
-        _item_bytes("atom", item, feed, cache, _ATOM_LAYOUT, _atom_skeleton, _atom_item)
-        for item in feed.items])
+    return _splice(_serialize(root), _ATOM_LAYOUT,
+                   _items_bytes("atom", feed, cache, _ATOM_LAYOUT, _atom_skeleton, _atom_item))
 
 
 def _change_object(post: Post, about: str) -> dict[str, object]:
