@@ -52,12 +52,16 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         # on_startup, so MkDocs keeps the instance): with --dirty, unchanged pages are not
         # rendered again, yet the feed must still hold every post.
         self.html: dict[str, str] = {}
+        # Options read on every page are copied here once per build: a MkDocs config value
+        # is a descriptor and a mapping lookup at each access.
+        self.enabled = False
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         pass
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        if not self.config.enabled:
+        self.enabled = self.config.enabled
+        if not self.enabled:
             return config
         posts = config.plugins.get("intranet-posts")
         if not isinstance(posts, PostsPlugin):
@@ -71,7 +75,9 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         self.topics = topics(posts.taxonomy, self.config.everyone_audience)
         self.blog = config.plugins.get("material/blog")
         self.posts_prefix = posts.config.posts_dir.rstrip("/") + "/"
-        self.main_links = self._links("news", self.config.title or config.site_name)
+        self.title = self.config.title or config.site_name
+        self.authority = self.config.tag_authority
+        self.main_links = self._links("news", self.title)
         return config
 
     def _author_names(self) -> dict[str, str]:
@@ -98,22 +104,21 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
     def on_page_content(
         self, html: str, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if self.config.enabled and page.file.src_uri.startswith(self.posts_prefix):
+        if self.enabled and page.file.src_uri.startswith(self.posts_prefix):
             self.html[page.file.src_uri] = html
         return html
 
     def on_page_context(
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
-        if not self.config.enabled:
+        if not self.enabled:
             return context
-        title = self.config.title or config.site_name
         links = self.main_links
         if isinstance(page, Category):
             topic = next((t for t in self.topics if t.kind == "category" and t.name == page.name),
                          None)
             if topic:
-                links = self._links(self._topic_name(topic), f"{title}: {topic.name}") + links
+                links = self._links(self._topic_name(topic), f"{self.title}: {topic.name}") + links
         context["feed_links"] = links  # type: ignore[typeddict-unknown-key]
         return context
 
@@ -121,7 +126,7 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         self, context: TemplateContext, *, template_name: str, config: MkDocsConfig
     ) -> TemplateContext:
         # Static templates such as 404.html get no page context; they link the main feeds.
-        if self.config.enabled:
+        if self.enabled:
             context["feed_links"] = self.main_links  # type: ignore[typeddict-unknown-key]
         return context
 
@@ -138,7 +143,7 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
     def _item(self, post: Post, authors: dict[str, str], content: str | None) -> Item:
         return Item(
             post=post,
-            id=tag_uri(self.config.tag_authority, post.key),
+            id=tag_uri(self.authority, post.key),
             url=self._url(post),
             content_html=content,
             authors=tuple(authors.get(a, a) for a in post.authors),
@@ -161,7 +166,7 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
                 missing.append(post)
         if missing:
             previous = previous_contents(out)
-            ids = {post.source: tag_uri(self.config.tag_authority, post.key) for post in missing}
+            ids = {post.source: tag_uri(self.authority, post.key) for post in missing}
             for post in missing:
                 if ids[post.source] in previous:
                     contents[post.source] = previous[ids[post.source]]
@@ -169,9 +174,9 @@ class FeedsPlugin(BasePlugin[FeedsConfig]):
         return contents, missing
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if not self.config.enabled:
+        if not self.enabled:
             return
-        title = self.config.title or config.site_name
+        title = self.title
         description = self.config.description or config.site_description or title
         about = self.config.extension_about or f"{self.site_url}guides/prenumerera-pa-nyheter/"
         published = self.posts.published()

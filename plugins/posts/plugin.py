@@ -69,6 +69,8 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         """Every valid post, newest first, drafts and future posts included."""
         self.guides: list[Guide] = []
         self.now = datetime.now().astimezone()
+        self.tag_id_prefix = ""
+        self.home_news = 0
         self._files: Files | None = None
         self._by_source: dict[str, Post] = {}
         # Under `mkdocs serve` and `nyhet visa` this instance lives across rebuilds (MkDocs
@@ -92,6 +94,12 @@ class PostsPlugin(BasePlugin[PostsConfig]):
         )
         # SOURCE_DATE_EPOCH fixes "now", so a build can be reproduced and tested.
         self.now = get_build_datetime()
+        tags = config.plugins.get("material/tags")
+        # Read once here rather than for each page: a MkDocs config value is a descriptor and
+        # a mapping lookup at each access.
+        self.tag_id_prefix = getattr(getattr(tags, "config", None), "tags_slugify_format",
+                                     "").split("{")[0]
+        self.home_news = self.config.home_news
         return config
 
     # Before Material's blog (priority -50): it reads posts in its own on_files and must see
@@ -217,17 +225,15 @@ class PostsPlugin(BasePlugin[PostsConfig]):
     def on_page_context(
         self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:
-        tags = config.plugins.get("material/tags")
-        prefix = getattr(getattr(tags, "config", None), "tags_slugify_format", "").split("{")[0]
-        if prefix:
+        if self.tag_id_prefix:
             # Guides' tags are front matter as written; the tags page lists them in its table
             # of contents, which Material prints raw (the tag templates: overrides/).
-            escape_tag_headings(page.toc, prefix)
+            escape_tag_headings(page.toc, self.tag_id_prefix)
         if page.file.src_uri == "index.md":
             published = self.published()
             context["home"] = {  # type: ignore[typeddict-unknown-key]
                 "latest": [(post, self.url_of(post.source)) for post in
-                           published[: self.config.home_news]],
+                           published[: self.home_news]],
                 "windows": [(post, self.url_of(post.source)) for post in
                             windows_from(published, self.now)],
                 "guides": [(guide, self.url_of(guide.source)) for guide in self.guides],
