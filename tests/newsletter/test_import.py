@@ -199,3 +199,74 @@ def test_an_address_given_twice_in_one_call_is_added_then_updated_in_that_order(
         ]
         assert [(a["action"], a["detail"]) for a in store.audit_log(bertil.id)] == [
             ("added", {"name": "Bertil", "choices": ["allt"]})]
+
+
+def test_an_import_records_one_run_and_a_short_line_per_subscriber_also_after_version_4(
+    run: Cli, tmp_path: Path
+) -> None:
+    # A version-4 database as the code before compact "added" lines left it: Anna added by a
+    # CSV import, with her audit line as that code wrote it, then unsubscribed.
+    run.db.parent.mkdir()
+    db = sqlite3.connect(run.db)
+    for script in (store_module._SCHEMA, store_module._SCHEMA_2, store_module._SCHEMA_3,
+                   store_module._SCHEMA_4):
+        db.executescript(script)
+    db.execute("INSERT INTO meta VALUES ('install_id', 'cafe0005')")
+    db.execute(
+        "INSERT INTO subscribers (id, email, email_key, name, choices, active, created_at,"
+        " unsubscribed_at, confirmed_at, token_key, source) VALUES (1, 'anna@exempelkommun.se',"
+        " 'anna@exempelkommun.se', 'Anna', '[]', 0, '2026-11-01T08:00:00+00:00',"
+        " '2026-11-02T08:00:00+00:00', '2026-11-01T08:00:00+00:00', 'AAAAAAAA', 'csv import')")
+    db.execute(
+        "INSERT INTO audit (at, subscriber_id, action, source, detail) VALUES"
+        " ('2026-11-01T08:00:00+00:00', 1, 'added', 'csv import',"
+        " '{\"name\": \"Anna\", \"choices\": [\"allt\"]}'),"
+        " ('2026-11-02T08:00:00+00:00', 1, 'unsubscribed', 'web', '{}')")
+    db.execute("PRAGMA user_version = 4")
+    db.commit()
+    db.close()
+
+    first = tmp_path / "nya.csv"
+    first.write_bytes(_excel([
+        ("E-post", "Namn", "Kategorier", "Målgrupper"),
+        ("anna@exempelkommun.se", "Anna Åström", "", ""),           # left: stays out
+        ("bertil@exempelkommun.se", "Bertil", "Säkerhet", "skola"),  # new
+        ("cecilia@exempelkommun.se", "Cecilia", "", ""),            # new
+    ], ";").encode("cp1252"))
+    assert run("subscribers", "import", str(first)).stdout.splitlines() == [
+        "2 added, 0 updated, 0 unchanged, 1 left alone (unsubscribed), 0 invalid lines skipped"]
+    second = tmp_path / "ändrade.csv"
+    second.write_bytes(_excel([
+        ("E-post", "Namn", "Kategorier", "Målgrupper"),
+        ("BERTIL@exempelkommun.se", "Bertil Öberg", "", ""),        # updated
+        ("cecilia@exempelkommun.se", "Cecilia", "", ""),            # as before
+    ], ";").encode("cp1252"))
+    assert run("subscribers", "import", str(second)).stdout.splitlines() == [
+        "0 added, 1 updated, 1 unchanged, 0 left alone (unsubscribed), 0 invalid lines skipped"]
+
+    def audit(email: str) -> list[tuple[str, str, dict[str, object]]]:
+        data = json.loads(run("subscribers", "export", email).stdout)
+        return [(a["action"], a["source"], a["detail"]) for a in data["audit"]]
+
+    assert audit("anna@exempelkommun.se") == [
+        ("added", "csv import", {"name": "Anna", "choices": ["allt"]}),
+        ("unsubscribed", "web", {}),
+    ]
+    assert audit("bertil@exempelkommun.se") == [
+        ("added", "csv import", {"name": "Bertil", "choices": ["Säkerhet för skola"]}),
+        ("updated", "csv import", {"name": "Bertil Öberg", "choices": ["allt"]}),
+    ]
+    assert audit("cecilia@exempelkommun.se") == [
+        ("added", "csv import", {"name": "Cecilia", "choices": ["allt"]})]
+    with sqlite3.connect(run.db) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (5,)
+        # The two added lines: one run row, a short line each, no audit row.
+        assert db.execute("SELECT action, source FROM audit_runs").fetchall() == [
+            ("added", "csv import")]
+        assert db.execute("SELECT subscriber_id, name FROM audit_added ORDER BY 1").fetchall() \
+            == [(2, "Bertil"), (3, "Cecilia")]
+        assert db.execute("SELECT count(*) FROM audit WHERE action = 'added'").fetchone() == (1,)
+    # Forgetting Bertil leaves no line with his name.
+    assert run("subscribers", "forget", "bertil@exempelkommun.se").exit_code == 0
+    with sqlite3.connect(run.db) as db:
+        assert db.execute("SELECT subscriber_id FROM audit_added").fetchall() == [(3,)]

@@ -52,7 +52,7 @@ def test_a_version_3_database_learns_what_its_sent_deliveries_carried(tmp_path: 
     db.close()
 
     with Store(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == store_module.SCHEMA_VERSION
         wifi_then = PostState("pågår", Window(datetime.fromisoformat("2026-12-11T18:00+01:00")),
                               Action("Spara dina filer", date(2026, 12, 11)))
         assert store.told_states(1, ["skolwifi", "vard"]) == {"skolwifi": wifi_then}
