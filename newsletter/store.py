@@ -495,8 +495,9 @@ class Store:
 
         A page of rows at a time: one SELECT for the page's addresses (none into an empty
         table) and one statement per kind of change, with one timestamp for the whole call;
-        the "added" lines as one run and a short line each (see ``_SCHEMA_5``).  Ids are counted on from the
-        highest ever given, inside one transaction (taken here unless the caller holds one).
+        the "added" lines as one run and a short line each (see ``_SCHEMA_5``).  Ids are
+        counted on from the highest ever given, inside one transaction (taken here unless the
+        caller holds one).
         """
         if not self.db.in_transaction:
             # The whole import is one transaction: with SQLite's default cache of 2 MB its
