@@ -135,7 +135,7 @@ class _InstrumentedHandler(bench._GzipHandler):
         return super().send_head()
 
 
-def served(site: Path, no_worker: bool = False) -> Any:
+def served(site: Path, no_worker: bool = False, pagefind_encoded: bool = False) -> Any:
     """bench/search.py's server, with Pagefind's scripts instrumented (and --no-worker)."""
     index = site / "pagefind"
     scripts = {name: instrument((index / name).read_text(encoding="utf-8"), name).encode()
@@ -146,7 +146,8 @@ def served(site: Path, no_worker: bool = False) -> Any:
         if patched == box:
             raise SystemExit("--no-worker: the box's Pagefind options were not found")
         scripts["search.js"] = patched.encode()
-    handler = type("Handler", (_InstrumentedHandler,), {"scripts": scripts})
+    handler = type("Handler", (_InstrumentedHandler,),
+                   {"scripts": scripts, "pagefind_encoded": pagefind_encoded})
     return bench.served(site, handler)
 
 
@@ -287,6 +288,8 @@ def main() -> int:
     parser.add_argument("--no-worker", action="store_true",
                         help="Pagefind on the page's thread (its noWorker option, patched into "
                              "the served copy of the box's script)")
+    parser.add_argument("--pagefind-encoded", action="store_true",
+                        help="serve Pagefind's gzip files with Content-Encoding: gzip")
     args = parser.parse_args()
     scratch = None
     site = args.site
@@ -299,7 +302,8 @@ def main() -> int:
         mode = next(mode for mode in bench.MODES if mode.key == "d")
         site = bench.build(root, mode, scratch).site
     try:
-        with served(site, no_worker=args.no_worker) as base:
+        with served(site, no_worker=args.no_worker,
+                    pagefind_encoded=args.pagefind_encoded) as base:
             print(breakdown(base, args.repeat))
     finally:
         if scratch is not None:
