@@ -107,9 +107,7 @@
       // only then the WebAssembly: round trips one after the other. Asking for the worker's
       // script and the WebAssembly now, beside Pagefind's script, puts them in the HTTP cache
       // by the time Pagefind asks (the browser joins a request to one still under way).
-      for (const file of ["pagefind-worker.js", root.dataset.wasm]) {
-        if (file) fetch(new URL(file, indexUrl).href).catch(() => {});
-      }
+      // Pagefind's script is asked for first: everything else waits for it.
       pagefind = import(new URL("pagefind.js", indexUrl).href).then(async module => {
         mark("pagefind.js");
         await module.options({ baseUrl: base.pathname, excerptLength: 24 });
@@ -117,6 +115,9 @@
         return module;
       });
       pagefind.catch(() => { pagefind = null; });
+      for (const file of ["pagefind-worker.js", root.dataset.wasm]) {
+        if (file) fetch(new URL(file, indexUrl).href).catch(() => {});
+      }
     }
     return pagefind;
   };
@@ -298,13 +299,16 @@
     const now = performance.now();
     const paused = now - lastInput >= DEBOUNCE_MS;
     lastInput = now;
-    // Pagefind's script and WebAssembly start loading with the first letter.
+    if (paused) {
+      search();  // loads Pagefind's script and WebAssembly at the first letter
+      return;
+    }
+    // While the reader types on, the index chunks of what is typed so far are fetched.
     loadPagefind().then(engine => {
       const typed = queryWords(input.value);
       if (typed.length) engine.preload(typed.join(" "));
     }).catch(() => {});
-    if (paused) search();
-    else timer = setTimeout(search, DEBOUNCE_MS);
+    timer = setTimeout(search, DEBOUNCE_MS);
   };
 
   const open = () => {
