@@ -12,9 +12,9 @@ for them, and reloads the browser:
   the docs folder, or deletes them, first runs every event that reads the whole site (files,
   navigation, environment: the post model, the change card's state, Material's blog and its
   views), as a build does, with the rendered HTML of every unchanged page taken from the last
-  build; then it renders the saved pages. Material's blog reads every post's front matter
-  with the pure-Python YAML parser and copies a file for every further page of each list;
-  here both are remembered, so only changed posts are parsed again.
+  build; then it renders the saved pages. Material's blog keeps what it made of every post
+  whose text did not change (:mod:`nyhet.preview_blog`), so only changed posts are read
+  again.
 
 Then, so that lists, feeds and search show the edit too, a complete build runs in the
 background (another process) and replaces the served site when it is done. A change to
@@ -27,7 +27,7 @@ Only this module imports MkDocs; it wraps MkDocs itself, never our plugins.
 
 from __future__ import annotations
 
-import copy
+import gc
 import logging
 import os
 import shutil
@@ -42,7 +42,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from mkdocs.commands.build import _build_page, _populate_page, build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
@@ -54,6 +53,8 @@ from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
 
 from plugins.review.scan import front_matter_lines
+
+from .preview_blog import forget_theme, speed_up_blog
 
 log = logging.getLogger("nyhet.visa")
 
@@ -141,6 +142,7 @@ class Preview:
         config = load_config(str(self.config_file), site_dir=self.site_dir,
                              dev_addr=f"{self.host}:{self.port}")
         config.plugins["nyhet-visa-state"] = self.state
+        speed_up_blog(config)
         return config
 
     def _watched(self) -> list[Path]:
@@ -154,9 +156,11 @@ class Preview:
     def full_build(self) -> None:
         """A complete build, as `mkdocs serve` does it; remembers the sources it read."""
         config = self.config if not self.seen else self._load()
+        forget_theme(config)  # mkdocs.yml or the theme may have changed
         config.site_url = self.serve_url
         started = time.monotonic()
         self.seen = snapshot(self.watched)
+        gc.unfreeze()  # what the last full build left may be collected again
         build(config, serve_url=self.serve_url, dirty=False)
         self.config = config
         files = self.state.files
@@ -166,7 +170,16 @@ class Preview:
             for file in files.documentation_pages() if file.abs_src_path
         }
         self.broken = False
+        # Listed now, as part of the first wait, rather than at the first save that needs them.
         self.theme_files = None
+        self._list_theme_files(self.state.env, config)
+        # A full collection of the cyclic garbage collector walks every object in the process:
+        # with a 3,000-post site in memory that is a second, and it used to fall inside a save.
+        # What this build made is moved out of its sight (until the next full build), so later
+        # collections walk only what saves make. The cost: the pages of this build that a save
+        # replaces are freed only at the next full build.
+        gc.collect()
+        gc.freeze()
         log.info("Hela webbplatsen byggd på %.1f s", time.monotonic() - started)
 
     def text_only(self, changed: list[str]) -> bool:
@@ -249,8 +262,8 @@ class Preview:
             del self.sources[path]
         return [page.file.abs_src_path for page in rendered if page.file.abs_src_path]
 
-    def _add_theme_files(self, files: Files, env: Any, config: MkDocsConfig) -> None:
-        """``files.add_files_from_theme``, with the theme's files listed once per preview.
+    def _list_theme_files(self, env: Any, config: MkDocsConfig) -> list[Any]:
+        """The theme's files, listed once per full build.
 
         Listing them walks the theme's folders (Material's thousands of icons): a second or
         more each time. The theme does not change without a full build, which lists them again.
@@ -259,7 +272,11 @@ class Preview:
             listed = Files([])
             listed.add_files_from_theme(env, config)
             self.theme_files = list(listed)
-        for file in self.theme_files:
+        return self.theme_files
+
+    def _add_theme_files(self, files: Files, env: Any, config: MkDocsConfig) -> None:
+        """``files.add_files_from_theme``, with the theme's files listed once per full build."""
+        for file in self._list_theme_files(env, config):
             if files.get_file_from_path(file.src_uri) is None:  # docs files win, as in MkDocs
                 files.append(file)
 
@@ -354,7 +371,6 @@ class Preview:
     # --- serving ----------------------------------------------------------------------------
 
     def serve(self) -> None:
-        speed_up_blog()
         self.config.plugins.on_startup(command="serve", dirty=False)
         self.full_build()
         server = LiveReloadServer(builder=self.builder, host=self.host, port=self.port,
@@ -392,60 +408,6 @@ def _carry(old: Any, new: Any) -> None:
         new.authors = old.authors
         if new.config.readtime is None:
             new.config.readtime = old.config.readtime
-
-
-class _RememberedYaml:
-    """PyYAML as Material's blog calls it, with ``load`` memoised by the text it parses.
-
-    The blog reads every post's front matter with the pure-Python parser each time the site's
-    structure is read: at 3,000 posts that is most of the cost. The same text gives the same
-    data, so each text is parsed once; a deep copy is returned because the blog changes what
-    it gets (it adds ``template`` and ``hide``).
-    """
-
-    def __init__(self) -> None:
-        self._parsed: dict[tuple[str, type], Any] = {}
-
-    def load(self, text: str, loader: type) -> Any:
-        key = (text, loader)
-        if key not in self._parsed:
-            self._parsed[key] = yaml.load(text, loader)  # the blog passes its SafeLoader
-        return copy.deepcopy(self._parsed[key])
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(yaml, name)
-
-
-class _CopyOnce:
-    """``mkdocs.utils.copy_file`` as Material's blog calls it, skipping copies already made.
-
-    The blog copies a list's source into its temporary folder for every further page of the
-    list, each time the site is read (nearly a thousand copies at 3,000 posts); the folder
-    lives as long as the preview, so a copy whose source has not changed is still there.
-    """
-
-    def __init__(self, copy_file: Callable[[str, str], None]) -> None:
-        self.copy_file = copy_file
-        self.made: dict[tuple[str, str], tuple[int, int]] = {}
-
-    def __call__(self, source: str, target: str) -> None:
-        stat = os.stat(source)
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if self.made.get((source, target)) == stamp and os.path.isfile(target):
-            return
-        self.copy_file(source, target)
-        self.made[(source, target)] = stamp
-
-
-def speed_up_blog() -> None:
-    """In this process, Material's blog parses each post's front matter once per text and
-    copies each list page's source once (see :class:`_RememberedYaml`, :class:`_CopyOnce`)."""
-    from material.plugins.blog import plugin, structure
-
-    if not isinstance(structure.yaml, _RememberedYaml):
-        structure.yaml = _RememberedYaml()  # type: ignore[assignment]
-    if not isinstance(plugin.copy_file, _CopyOnce):
-        plugin.copy_file = _CopyOnce(plugin.copy_file)  # type: ignore[assignment]
 
 
 def _interrupt(_signal: int, _frame: object) -> None:
