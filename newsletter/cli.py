@@ -209,19 +209,22 @@ def subscribers_remove(ctx: click.Context, email: str) -> None:
 
 
 @subscribers.command("list")
-@click.option("--all", "show_all", is_flag=True, help="Include those who are not active.")
+@click.option("--all", "show_all", is_flag=True,
+              help="Include those who are not active, with a fourth column: state.")
 @click.pass_context
 def subscribers_list(ctx: click.Context, show_all: bool) -> None:
-    """List subscribers as CSV (email,name,topics) that import reads back.
+    """List subscribers as CSV with the header email,name,topics, which import reads back.
 
+    With --all a fourth column, state (active, pending, paused or unsubscribed), says where each
+    stands; import takes only the first three, so cut it off (or list without --all) to import.
     Subscribers from before the categories-and-audiences rule may hold several choices; they
     are listed in words.
     """
     # The csv module quotes a name such as "Åström, Anna" as import reads it back.
     writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["email", "name", "topics", *(["state"] if show_all else [])])
     with _store(ctx) as store:
         for sub in store.subscribers(active_only=not show_all):
-            mark = [] if sub.active else [f"({sub.state})"]
             if len(sub.choices) == 1:
                 only = sub.choices[0]
                 topics = ";".join(
@@ -229,7 +232,7 @@ def subscribers_list(ctx: click.Context, show_all: bool) -> None:
                 )
             else:
                 topics = " / ".join(c.describe() for c in sub.choices)
-            writer.writerow([sub.email, sub.name, topics, *mark])
+            writer.writerow([sub.email, sub.name, topics, *([sub.state] if show_all else [])])
 
 
 @subscribers.command("export")

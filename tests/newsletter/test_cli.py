@@ -41,7 +41,8 @@ def test_import_reports_bad_lines_and_is_idempotent(run: Cli, tmp_path: Path) ->
     assert first.stdout.startswith("1 added, 0 updated, 0 unchanged")
     again = run("subscribers", "import", str(csv))
     assert again.stdout.startswith("0 added, 0 updated, 1 unchanged")
-    assert run("subscribers", "list").stdout.splitlines() == ["anna@exempelkommun.se,Anna,skola"]
+    assert run("subscribers", "list").stdout.splitlines() == [
+        "email,name,topics", "anna@exempelkommun.se,Anna,skola"]
 
 
 def test_add_remove_and_reimport_respects_unsubscribe(run: Cli, subscribers_csv: Path) -> None:

@@ -57,6 +57,7 @@ def test_excel_files_import_alike(run: Cli, tmp_path: Path, kind: str) -> None:
         "3 added, 0 updated, 0 unchanged, 0 left alone (unsubscribed), 0 invalid lines skipped"]
     listed = run("subscribers", "list").stdout.splitlines()
     assert listed == [
+        "email,name,topics",
         'anna@exempelkommun.se,"Åström, Anna",skola',
         "bertil@exempelkommun.se,Bertil Öberg,",
         "cecilia@exempelkommun.se,Cecilia Ek,Tips",
@@ -109,7 +110,7 @@ def test_a_header_without_an_address_column_names_what_is_allowed(
     (line,) = errors
     assert line.startswith(f"newsletter: error: {path}:1: the header needs an e-mail column")
     assert "did you mean 'epostadress'?" in line
-    assert run("subscribers", "list").stdout == ""
+    assert run("subscribers", "list").stdout == "email,name,topics\n"
 
 
 def test_a_file_that_is_not_there_is_one_line(run: Cli, tmp_path: Path) -> None:
@@ -270,3 +271,39 @@ def test_an_import_records_one_run_and_a_short_line_per_subscriber_also_after_ve
     assert run("subscribers", "forget", "bertil@exempelkommun.se").exit_code == 0
     with sqlite3.connect(run.db) as db:
         assert db.execute("SELECT subscriber_id FROM audit_added").fetchall() == [(3,)]
+
+
+def test_the_list_imports_back_as_it_was(run: Cli, tmp_path: Path) -> None:
+    for email, name, topics in [
+        ("anna@exempelkommun.se", 'Åström, Anna "Annie"', ["skola", "Tips"]),
+        ("bertil@exempelkommun.se", "Bertil", []),
+        ("cecilia@exempelkommun.se", "", ["Planerad ändring"]),
+        ("david@exempelkommun.se", "David", []),
+    ]:
+        added = run("subscribers", "add", email, "--name", name,
+                    *(f"--topic={t}" for t in topics))
+        assert added.exit_code == 0, added.output
+    assert run("subscribers", "remove", "david@exempelkommun.se").exit_code == 0
+    listed = run("subscribers", "list").stdout
+    assert listed.splitlines() == [
+        "email,name,topics",
+        'anna@exempelkommun.se,"Åström, Anna ""Annie""",skola;Tips',
+        "bertil@exempelkommun.se,Bertil,",
+        "cecilia@exempelkommun.se,,Planerad ändring",
+    ]
+    everyone = run("subscribers", "list", "--all").stdout.splitlines()
+    assert everyone[0] == "email,name,topics,state"
+    assert everyone[1:] == [f"{line},active" for line in listed.splitlines()[1:3]] + [
+        "cecilia@exempelkommun.se,,Planerad ändring,active",
+        "david@exempelkommun.se,David,,unsubscribed"]
+
+    path = tmp_path / "lista.csv"
+    path.write_text(listed, encoding="utf-8")
+    # Into the same database: nothing changes.
+    assert run("subscribers", "import", str(path)).stdout.splitlines() == [
+        "0 added, 0 updated, 3 unchanged, 0 left alone (unsubscribed), 0 invalid lines skipped"]
+    # Into a new one: the same list.
+    other = tmp_path / "annan.db"
+    assert run("--db", str(other), "subscribers", "import", str(path)).stdout.startswith(
+        "3 added, 0 updated, 0 unchanged")
+    assert run("--db", str(other), "subscribers", "list").stdout == listed
