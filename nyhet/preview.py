@@ -54,7 +54,7 @@ from mkdocs.structure.pages import Page
 
 from plugins.review.scan import front_matter_lines
 
-from .preview_blog import forget_theme, speed_up_blog
+from .preview_blog import forget, speed_up_blog
 
 log = logging.getLogger("nyhet.visa")
 
@@ -156,7 +156,7 @@ class Preview:
     def full_build(self) -> None:
         """A complete build, as `mkdocs serve` does it; remembers the sources it read."""
         config = self.config if not self.seen else self._load()
-        forget_theme(config)  # mkdocs.yml or the theme may have changed
+        forget(config)  # mkdocs.yml or the theme may have changed
         config.site_url = self.serve_url
         started = time.monotonic()
         self.seen = snapshot(self.watched)
@@ -214,7 +214,10 @@ class Preview:
         inclusion = InclusionLevel.is_in_serve
         try:
             config = config.plugins.on_config(config)
-            config.plugins.on_pre_build(config=config)
+            # Not on_pre_build: a build runs it just before it empties the site folder, which
+            # this render does not do. (Here only the search plugin has it, to wait for the
+            # indexing the first build started: seconds, at the writer's first save.) The
+            # complete build in the background runs it.
             files = get_files(config)
             # The last build's template environment: its templates are compiled already (the
             # theme has not changed, or this would be a full build); on_env sets its filters

@@ -10,12 +10,14 @@ what it made from a text it has seen before:
 
 * :class:`RememberedPosts`: a post whose file holds the same text as when the blog last made
   it is a fresh page object (MkDocs' own ``Page.__init__``: its file, URLs, build date) with
-  the parsed text, metadata and validated settings of that earlier post, copied;
+  the parsed text, metadata, validated settings and address of that earlier post, copied;
 * :class:`RememberedDates`: each date is formatted once per format and language;
-* :class:`RememberedTranslations`: the theme's translation of a list's heading once per
-  theme (a full rebuild, after mkdocs.yml or the theme changed, forgets them);
+* :class:`RememberedTranslations`: the theme's translation of a list's heading once;
 * :class:`RememberedYaml`: each front matter text is parsed once;
 * :class:`CopyOnce`: the source of a list's further page is copied only when it changed.
+
+A full build (after mkdocs.yml or the theme changed) forgets the posts and translations
+(:func:`forget`); dates are remembered by format and language.
 
 None of this is ever installed in ``mkdocs build``, nor in the preview's complete build in
 the background (another process). tests/nyhet/test_preview_blog.py holds each of these to what
@@ -82,48 +84,55 @@ class CopyOnce:
 
 
 @dataclass(frozen=True)
-class _Read:
-    """What Material's ``Post.__init__`` made of one text, beyond what ``Page.__init__`` makes."""
+class _Resolved:
+    """What the blog's ``_resolve_post`` made of one text, beyond what ``Page.__init__`` makes."""
 
     text: str
     markdown: str
     meta: dict[str, Any]
     config: Any  # material's PostConfig
+    dest_uri: str
+    abs_dest_path: str
+    url: str
 
 
 class RememberedPosts:
-    """Material's ``Post`` as the blog's ``_resolve_post`` creates it, each text read once.
+    """The blog's ``_resolve_post`` (read a post, place it at its address), each text once.
 
-    A file whose text is what it was when the blog last made its post gets a new post object
+    A file whose text is what it was when the blog last resolved it gets a new post object
     made by MkDocs' own ``Page.__init__`` (the new file object, its URLs, the build date), with
-    copies of that earlier post's Markdown, metadata and validated settings, and empty excerpt,
-    authors and categories, as the blog's constructor leaves them. Any other file, a post
-    with ``links`` (the blog rewrites those in place), or a site using Material's meta plugin
-    (metadata from other files) is read by Material's own constructor.
+    copies of that earlier post's Markdown, metadata and validated settings, empty excerpt,
+    authors and categories, as the blog's constructor leaves them, and the address the blog
+    gave it. Any other file, a post with ``links`` (the blog rewrites those in place), or a
+    site using Material's meta plugin (metadata from other files) is resolved by the blog.
+    Forgotten at each full build (:meth:`forget`): mkdocs.yml may have changed the addresses.
     """
 
-    def __init__(self, post_class: type) -> None:
+    def __init__(self, resolve_post: Callable[[File, MkDocsConfig], Any], post_class: type
+                 ) -> None:
+        self.resolve_post = resolve_post
         self.post_class: Any = post_class
-        self._read: dict[str, _Read] = {}
+        self._resolved: dict[str, _Resolved] = {}
 
     def __call__(self, file: File, config: MkDocsConfig) -> Any:
         path = file.abs_src_path
         assert path is not None
         text = _read_text(path)
-        known = self._read.get(path)
+        known = self._resolved.get(path)
         if known is not None and known.text == text and not config.plugins.get("material/meta"):
             return self._copy(known, file, config)
-        post = self.post_class(file, config)
+        post = self.resolve_post(file, config)
         # Kept only if the file did not change while the blog read it.
         if not post.config.links and _read_text(path) == text:
-            self._read[path] = _Read(text=text, markdown=post.markdown,
-                                     meta=_own_meta(post.meta),
-                                     config=_own_copy(post.config))
+            self._resolved[path] = _Resolved(
+                text=text, markdown=post.markdown, meta=_own_meta(post.meta),
+                config=_own_copy(post.config), dest_uri=file.dest_uri,
+                abs_dest_path=file.abs_dest_path, url=file.url)
         else:
-            self._read.pop(path, None)
+            self._resolved.pop(path, None)
         return post
 
-    def _copy(self, known: _Read, file: File, config: MkDocsConfig) -> Any:
+    def _copy(self, known: _Resolved, file: File, config: MkDocsConfig) -> Any:
         post = self.post_class.__new__(self.post_class)
         Page.__init__(post, None, file, config)
         post.markdown = known.markdown
@@ -132,7 +141,12 @@ class RememberedPosts:
         post.excerpt = None
         post.authors = []
         post.categories = []
+        file.dest_uri, file.abs_dest_path, file.url = known.dest_uri, known.abs_dest_path, known.url
+        post._set_canonical_url(config.site_url)
         return post
+
+    def forget(self) -> None:
+        self._resolved.clear()
 
 
 def _read_text(path: str) -> str:
@@ -221,11 +235,12 @@ def speed_up_blog(config: MkDocsConfig) -> None:
         structure.yaml = RememberedYaml()  # type: ignore[assignment]
     if not isinstance(plugin.copy_file, CopyOnce):
         plugin.copy_file = CopyOnce(plugin.copy_file)  # type: ignore[assignment]
-    if not isinstance(plugin.Post, RememberedPosts):
-        plugin.Post = RememberedPosts(structure.Post)  # type: ignore[misc]
     for blog in config.plugins.values():
         if not isinstance(blog, plugin.BlogPlugin):
             continue
+        if not isinstance(blog._resolve_post, RememberedPosts):  # type: ignore[has-type]
+            blog._resolve_post = RememberedPosts(  # type: ignore[method-assign]
+                blog._resolve_post, structure.Post)
         if not isinstance(blog._format_date, RememberedDates):  # type: ignore[has-type]
             blog._format_date = RememberedDates(blog._format_date)  # type: ignore[method-assign]
         if not isinstance(blog._translate, RememberedTranslations):  # type: ignore[has-type]
@@ -233,9 +248,10 @@ def speed_up_blog(config: MkDocsConfig) -> None:
                 blog._translate)
 
 
-def forget_theme(config: MkDocsConfig) -> None:
-    """After mkdocs.yml or the theme changed: translations are looked up again."""
+def forget(config: MkDocsConfig) -> None:
+    """For a full build (mkdocs.yml or the theme may have changed): the blog reads every post
+    and looks every translation up again, and remembers them again."""
     for blog in config.plugins.values():
-        translate = getattr(blog, "_translate", None)
-        if isinstance(translate, RememberedTranslations):
-            translate.forget()
+        for method in (getattr(blog, "_resolve_post", None), getattr(blog, "_translate", None)):
+            if isinstance(method, RememberedPosts | RememberedTranslations):
+                method.forget()

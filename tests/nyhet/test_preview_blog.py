@@ -117,11 +117,17 @@ def _state(post: Any) -> dict[str, Any]:
     return state
 
 
+def _resolver(config: MkDocsConfig) -> Any:
+    """The blog's own ``_resolve_post``, of the blog plugin MkDocs loaded for ``config``."""
+    return config.plugins["material/blog"]._resolve_post
+
+
 def test_a_remembered_post_has_what_materials_own_post_has(blog_site: MkDocsConfig) -> None:
     path = Path(blog_site.docs_dir, "blog/posts/byt-losenord.md")
     path.write_text(POST, encoding="utf-8")
-    fresh = structure.Post(_post_file(blog_site), blog_site)
-    remembered = RememberedPosts(structure.Post)
+    fresh_file = _post_file(blog_site)
+    fresh = _resolver(blog_site)(fresh_file, blog_site)
+    remembered = RememberedPosts(_resolver(blog_site), structure.Post)
     read = remembered(_post_file(blog_site), blog_site)
     file = _post_file(blog_site)
     copied = remembered(file, blog_site)
@@ -132,12 +138,18 @@ def test_a_remembered_post_has_what_materials_own_post_has(blog_site: MkDocsConf
     assert _state(copied) == _state(fresh) == _state(read)
     assert copied.config.date.created == datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
     assert copied.meta["hide"] == ["toc", "navigation"]
+    # Placed where the blog places it (its default address: date and title).
+    where = ("dest_uri", "abs_dest_path", "url", "src_uri", "abs_src_path")
+    assert {name: getattr(file, name) for name in where} == {
+        name: getattr(fresh_file, name) for name in where}
+    assert file.url == "blog/2026/03/10/byt-l%C3%B6senord/"  # Material keeps the ö
+    assert copied.canonical_url == "http://127.0.0.1:8000/blog/2026/03/10/byt-l%C3%B6senord/"
 
 
 def test_what_a_build_changes_in_one_post_stays_in_that_post(blog_site: MkDocsConfig) -> None:
     path = Path(blog_site.docs_dir, "blog/posts/byt-losenord.md")
     path.write_text(POST, encoding="utf-8")
-    remembered = RememberedPosts(structure.Post)
+    remembered = RememberedPosts(_resolver(blog_site), structure.Post)
     first = remembered(_post_file(blog_site), blog_site)
     # As a build changes a post: our posts plugin sets the date, the blog adds read time,
     # categories and authors, the posts plugin escapes metadata.
@@ -157,31 +169,33 @@ def test_what_a_build_changes_in_one_post_stays_in_that_post(blog_site: MkDocsCo
     assert third.categories == [] and third.authors == [] and third.excerpt is None
 
 
-def test_a_changed_text_or_a_post_with_links_is_read_by_material(
+def test_a_changed_text_a_post_with_links_or_a_full_build_reads_it_again(
     blog_site: MkDocsConfig
 ) -> None:
     path = Path(blog_site.docs_dir, "blog/posts/byt-losenord.md")
     path.write_text(POST, encoding="utf-8")
     made: list[str] = []
 
-    class Counted(structure.Post):  # type: ignore[misc]
-        def __init__(self, file: File, config: MkDocsConfig) -> None:
-            made.append(file.src_uri)
-            super().__init__(file, config)
+    def resolve_post(file: File, config: MkDocsConfig) -> Any:
+        made.append(file.src_uri)
+        return _resolver(blog_site)(file, config)
 
-    remembered = RememberedPosts(Counted)
+    remembered = RememberedPosts(resolve_post, structure.Post)
     remembered(_post_file(blog_site), blog_site)
     remembered(_post_file(blog_site), blog_site)
     assert len(made) == 1
     path.write_text(POST.replace("Text om lösenord.", "Ny text."), encoding="utf-8")
     assert "Ny text." in remembered(_post_file(blog_site), blog_site).markdown
     assert len(made) == 2
+    remembered.forget()
+    remembered(_post_file(blog_site), blog_site)
+    assert len(made) == 3
 
     # The blog rewrites a post's links in place when it resolves them: read each time.
     path.write_text(POST.replace("hide:", "links:\n  - blog/index.md\nhide:"), encoding="utf-8")
     remembered(_post_file(blog_site), blog_site)
     remembered(_post_file(blog_site), blog_site)
-    assert len(made) == 4
+    assert len(made) == 5
 
 
 def test_dates_are_formatted_once_each_as_material_formats_them(
@@ -228,6 +242,6 @@ def test_importing_the_preview_leaves_materials_blog_as_it_is() -> None:
     # build in the background (python -m nyhet.preview) import this module too.
     check = ("import nyhet.preview, nyhet.preview_blog\n"
              "from material.plugins.blog import plugin, structure\n"
-             "assert plugin.Post is structure.Post and structure.yaml.__name__ == 'yaml'\n"
-             "assert plugin.BlogPlugin._format_date.__qualname__ == 'BlogPlugin._format_date'\n")
+             "assert plugin.copy_file.__module__ == 'mkdocs.utils'\n"
+             "assert structure.yaml.__name__ == 'yaml'\n")
     subprocess.run([sys.executable, "-c", check], check=True, timeout=60)
