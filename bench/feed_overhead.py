@@ -246,6 +246,14 @@ class Run:
     a full one scans the heap of the whole build (every page) and falls into whichever code
     allocates when the threshold is crossed."""
     plugin_full_gcs: int = 0
+    process_cpu: float = 0.0
+    """CPU time of the build's Python process alone (every thread, start-up included)."""
+    children_cpu: float = 0.0
+    """CPU time of the processes the build waited for: Pagefind's indexer (and git)."""
+    gc_cpu: float = 0.0
+    """CPU time of every garbage collection in the build, wherever it ran."""
+    gc_collections: tuple[int, int, int] = (0, 0, 0)
+    """Collections of generation 0, 1 and 2 (full) in the build."""
 
     @property
     def plugin_share(self) -> float:
@@ -300,7 +308,8 @@ def build(root: Path, mode: Mode, scratch: Path, expected: Expected) -> Run:
     # ru_maxrss is in KiB on Linux.
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
                times["plugin"], times["build"], times["plugin_cpu"], times["build_cpu"],
-               times.get("plugin_gc_cpu", 0.0), times.get("plugin_full", 0))
+               times["plugin_gc_cpu"], times["plugin_full"], times["process_cpu"],
+               times["children_cpu"], times["gc_cpu"], tuple(times["gc_collections"]))
 
 
 def measure(root: Path, scratch: Path, expected: Expected, repeat: int,
@@ -317,7 +326,10 @@ def measure(root: Path, scratch: Path, expected: Expected, repeat: int,
                   f"CPU {run.cpu_seconds:.2f} s, {run.peak_rss_mib:.0f} MiB, plugin "
                   f"{run.plugin_seconds:.2f} s ({run.plugin_share:.2f} %), plugin CPU "
                   f"{run.plugin_cpu:.2f} s ({run.plugin_cpu_share:.2f} %; garbage collection "
-                  f"{run.plugin_gc_cpu:.2f} s of it, {run.plugin_full_gcs} full)",
+                  f"{run.plugin_gc_cpu:.2f} s of it, {run.plugin_full_gcs} full); Python "
+                  f"process {run.process_cpu:.2f} s CPU, children {run.children_cpu:.2f} s, "
+                  f"GC {run.gc_cpu:.2f} s ({'/'.join(map(str, run.gc_collections))} "
+                  "collections of generations 0/1/2)",
                   file=sys.stderr, flush=True)
     return runs
 
@@ -390,6 +402,31 @@ def report(runs: dict[str, list[Run]], posts: int, repeat: int, commit: str) -> 
         lines.append(f"{mode.label:<44}{wall[key]:>9.2f}{spread:>15}{wall_ratio:>10}"
                      f"{cpu[key]:>9.2f}{cpu_ratio:>10}{peak:>14.0f}{plugin[key]:>10.2f}"
                      f"{share[key]:>8.2f}%")
+
+    process, children = medians(lambda run: run.process_cpu), medians(lambda run: run.children_cpu)
+    process_over, children_over = over(process), over(children)
+    gc_cpu = medians(lambda run: run.gc_cpu)
+    lines += [
+        "",
+        "Where the CPU time of whole builds went (medians):",
+        f"{'mode':<44}{'Python s':>10}{'vs (a)':>10}{'children s':>12}{'vs (a)':>10}"
+        f"{'GC s':>8}{'collections 0/1/2':>20}",
+    ]
+    for mode in [mode for mode in MODES if mode.key in runs]:
+        key = mode.key
+        collections = "/".join(
+            f"{statistics.median(run.gc_collections[generation] for run in runs[key]):g}"
+            for generation in range(3))
+        lines.append(
+            f"{mode.label:<44}{process[key]:>10.2f}"
+            f"{'—' if key == 'a' else f'{process_over[key]:+.1f} %':>10}"
+            f"{children[key]:>12.2f}"
+            f"{'—' if key == 'a' else f'{children_over[key]:+.1f} %':>10}"
+            f"{gc_cpu[key]:>8.2f}{collections:>20}")
+    lines += [
+        "'Python' is the build process itself (every thread), 'children' the processes it "
+        "waited for (Pagefind's indexer, git).",
+    ]
 
     def verdict(holds: Callable[[dict[str, float]], bool]) -> str:
         return (f"wall {'yes' if holds(wall_over) else 'NO'}, "

@@ -104,7 +104,8 @@ spent = [0.0, 0.0]
 # CPU time of Python's garbage collections (all, and those that ran inside the timed methods):
 # a full collection scans the whole build's heap and falls into whatever code allocates when
 # the threshold is crossed, so it is reported apart (plugin_gc_cpu is part of plugin_cpu).
-collected = {"gc_cpu": 0.0, "plugin_gc_cpu": 0.0, "full": 0, "plugin_full": 0}
+collected = {"gc_cpu": 0.0, "plugin_gc_cpu": 0.0, "full": 0, "plugin_full": 0,
+             "gc_collections": [0, 0, 0], "gc_cpu_by_generation": [0.0, 0.0, 0.0]}
 inside, gc_started = [0], [0.0]
 def on_gc(phase, info):
     if phase == "start":
@@ -114,6 +115,8 @@ def on_gc(phase, info):
     full = info["generation"] == 2
     collected["gc_cpu"] += used
     collected["full"] += full
+    collected["gc_collections"][info["generation"]] += 1
+    collected["gc_cpu_by_generation"][info["generation"]] += used
     if inside[0]:
         collected["plugin_gc_cpu"] += used
         collected["plugin_full"] += full
@@ -139,9 +142,17 @@ started, cpu = time.perf_counter(), time.process_time()
 try:
     cli.main(sys.argv[1:], standalone_mode=False)
 finally:
+    # The build process's own CPU (every thread) apart from that of the processes it waited
+    # for (Pagefind's indexer, git): a difference between two builds shows on one side.
+    import resource
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(os.environ["BENCH_TIMES"], "w") as out:
         json.dump({"plugin": spent[0], "build": time.perf_counter() - started,
                    "plugin_cpu": spent[1], "build_cpu": time.process_time() - cpu,
+                   "process_cpu": own.ru_utime + own.ru_stime,
+                   "children_cpu": children.ru_utime + children.ru_stime,
+                   "peak_rss_kib": own.ru_maxrss,
                    **collected}, out)
 """
 
