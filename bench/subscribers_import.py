@@ -10,13 +10,24 @@ waits for), each the median of ``--repeats`` runs:
   ``executemany`` in one transaction, in a WAL database like ours: the least any import does;
 - import: ``newsletter subscribers import FILE`` into a new database (every line added, each
   with its audit line and token key);
-- again: the same command on the same file once more (every line unchanged).
+- again: the same command on the same file once more (every line unchanged);
+- then, then again: the same two imports by the code of the commit given with ``--then``
+  (default :data:`THEN`, main as it was when issue 7 was filed), taken from git into a
+  temporary folder and run from there, on a UTF-8 comma version of the same rows (header
+  ``email,name,topics``, written by the csv module), the only kind of file that code read.
+
+That old code did less per line: no encoding or separator detection (a Windows-1252 or UTF-16
+file stopped it with a traceback), no check of topics against the feed's vocabulary, no
+history (audit) of who was added, no token key per subscriber, and it imported the mail,
+HTTP and feed modules at start-up whatever the command.  It did report bad addresses per line.
 
     python bench/subscribers_import.py                 # 10,000 and 100,000 lines
     python bench/subscribers_import.py --sizes 2000    # a quick look
+    python bench/subscribers_import.py --then ""       # without the old code
 
-Goal (issue 7): 100,000 lines "stay fast (about a second)".  Absolute times move with the
-machine's load: compare the ratios to the baseline, and the load average printed with them.
+Goal (issue 7): 100,000 lines "stay fast (about a second today)", "today" being the code of
+``--then``: the figure is import / then in the same run, beside import / baseline.  Absolute
+times move with the machine's load: compare the ratios, and the load average printed with them.
 CPU seconds (user + system of each child) are printed too: on a loaded machine they move less.
 """
 
@@ -24,16 +35,30 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import os
 import sqlite3
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
 
+# The last commit on main before issue 7's first (8070408, "record the message in flight"):
+# the import as it was when the issue said "about a second today".
+THEN = "fd72315"
+REPO = Path(__file__).resolve().parent.parent
+
 TOPICS = ("skola", "Tips", "Planerad ändring;förvaltning", "", "vård och omsorg", "Säkerhet")
+
+
+def rows(size: int) -> list[tuple[str, str, str]]:
+    """``size`` subscribers: address, name (some with a comma, some with a semicolon), topics."""
+    return [(f"person{n:06d}@exempelkommun.se",
+             f"Åström, Anna {n}" if n % 7 else f"Öberg; Bertil {n}", TOPICS[n % len(TOPICS)])
+            for n in range(size)]
 
 
 def write_excel_file(path: Path, size: int) -> None:
@@ -43,11 +68,27 @@ def write_excel_file(path: Path, size: int) -> None:
         return f'"{value}"' if ";" in value else value
 
     lines = ["E-post;Namn;Ämnen"]
-    for n in range(size):
-        name = f"Åström, Anna {n}" if n % 7 else f"Öberg; Bertil {n}"
-        lines.append(";".join(cell(v) for v in (
-            f"person{n:06d}@exempelkommun.se", name, TOPICS[n % len(TOPICS)])))
+    lines += [";".join(cell(v) for v in row) for row in rows(size)]
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+
+
+def write_comma_file(path: Path, size: int) -> None:
+    """The same rows in UTF-8 with commas and the English header, which the old code read."""
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(("email", "name", "topics"))
+        writer.writerows(rows(size))
+
+
+def extract(commit: str, into: Path) -> Path:
+    """The ``newsletter`` package of ``commit`` in a folder of its own (``python -m newsletter``
+    run from there imports it rather than the installed one)."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "newsletter"],
+                             check=True, capture_output=True).stdout
+    folder = into / f"then-{commit}"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
 
 
 def run_baseline(file: Path, db_path: Path) -> None:
@@ -66,11 +107,11 @@ def run_baseline(file: Path, db_path: Path) -> None:
     db.close()
 
 
-def timed(command: list[str]) -> tuple[float, float, str]:
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (user + system) and stdout of a child process that must
     succeed."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     assert process.stdout and process.stderr
@@ -86,10 +127,14 @@ def fresh(db: Path) -> Path:
     return db
 
 
-def bench(size: int, work: Path, repeats: int) -> dict[str, float]:
+def bench(size: int, work: Path, repeats: int, then: Path | None) -> dict[str, float]:
     file = work / f"prenumeranter-{size}.csv"
     write_excel_file(file, size)
+    comma_file = work / f"subscribers-{size}.csv"
+    write_comma_file(comma_file, size)
     runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "import": [], "again": []}
+    if then:
+        runs.update({"then": [], "then_again": []})
     for _ in range(repeats):
         db = fresh(work / f"baseline-{size}.db")
         wall, cpu, _ = timed([sys.executable, __file__, "--baseline", str(file), str(db)])
@@ -103,6 +148,16 @@ def bench(size: int, work: Path, repeats: int) -> dict[str, float]:
         wall, cpu, out = timed(command)
         assert out.startswith(f"0 added, 0 updated, {size} unchanged"), out
         runs["again"].append((wall, cpu))
+        if then:
+            db = fresh(work / f"then-{size}.db")
+            command = [sys.executable, "-m", "newsletter", "--db", str(db), "subscribers",
+                       "import", str(comma_file)]
+            wall, cpu, out = timed(command, cwd=then)
+            assert out.startswith(f"{size} added, 0 updated, 0 unchanged"), out
+            runs["then"].append((wall, cpu))
+            wall, cpu, out = timed(command, cwd=then)
+            assert out.startswith(f"0 added, 0 updated, {size} unchanged"), out
+            runs["then_again"].append((wall, cpu))
     result: dict[str, float] = {"size": size}
     for name, pairs in runs.items():
         result[name] = statistics.median(wall for wall, _ in pairs)
@@ -114,24 +169,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--then", default=THEN, metavar="COMMIT",
+                        help=f"also time the import of this commit (default {THEN}, before"
+                        " issue 7); \"\" to leave it out")
     parser.add_argument("--baseline", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline:
         run_baseline(*args.baseline)
         return
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'lines':>8} {'baseline s':>11} {'import s':>9} {'ratio':>6} {'again s':>8}"
-          f" {'ratio':>6}   CPU s: {'baseline':>8} {'import':>7} {'ratio':>6} {'again':>6}"
-          f" {'ratio':>6}")
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        then = extract(args.then, Path(tmp)) if args.then else None
+        if then:
+            print(f"then: the import of {args.then} on the same rows as UTF-8 with commas")
+        print(f"{'lines':>8} {'baseline s':>11} {'import s':>9} {'ratio':>6} {'again s':>8}"
+              f" {'ratio':>6}   CPU s: {'baseline':>8} {'import':>7} {'ratio':>6} {'again':>6}"
+              f" {'ratio':>6}")
+        results = []
         for size in args.sizes:
-            row = bench(size, Path(tmp), args.repeats)
+            row = bench(size, Path(tmp), args.repeats, then)
+            results.append(row)
             print(f"{size:>8,} {row['baseline']:>11.2f} {row['import']:>9.2f}"
                   f" {row['import'] / row['baseline']:>6.2f} {row['again']:>8.2f}"
                   f" {row['again'] / row['baseline']:>6.2f}          "
                   f"{row['baseline_cpu']:>8.2f} {row['import_cpu']:>7.2f}"
                   f" {row['import_cpu'] / row['baseline_cpu']:>6.2f} {row['again_cpu']:>6.2f}"
                   f" {row['again_cpu'] / row['baseline_cpu']:>6.2f}", flush=True)
+        if then:
+            print(f"\n{'lines':>8} {'then s':>7} {'import/then':>11} {'import/baseline':>15}"
+                  f" {'then again s':>12} {'again/then again':>16}"
+                  f"   CPU s: {'then':>5} {'import/then':>11} {'then again':>10}")
+            for row in results:
+                print(f"{row['size']:>8,} {row['then']:>7.2f} {row['import'] / row['then']:>11.2f}"
+                      f" {row['import'] / row['baseline']:>15.2f} {row['then_again']:>12.2f}"
+                      f" {row['again'] / row['then_again']:>16.2f}          "
+                      f"{row['then_cpu']:>5.2f} {row['import_cpu'] / row['then_cpu']:>11.2f}"
+                      f" {row['then_again_cpu']:>10.2f}", flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
