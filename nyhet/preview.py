@@ -55,6 +55,7 @@ from mkdocs.structure.pages import Page
 from plugins.review.scan import front_matter_lines
 
 from .preview_blog import forget, speed_up_blog
+from .watch import observer_for
 
 log = logging.getLogger("nyhet.visa")
 
@@ -378,6 +379,8 @@ class Preview:
         self.full_build()
         server = LiveReloadServer(builder=self.builder, host=self.host, port=self.port,
                                   root=self.site_dir, mount_path="/")
+        # Before watching: the server schedules each watched path with its observer.
+        server.observer = observer_for(self.watched)  # type: ignore[assignment]
         self.server = server
         for path in self.watched:
             server.watch(str(path))
