@@ -48,7 +48,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import BuildError
 from mkdocs.livereload import LiveReloadServer, _serve_url
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import Files, InclusionLevel, get_files, set_exclusions
+from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
 
@@ -129,7 +129,15 @@ class Preview:
         self.serve_url = _serve_url(self.host, self.port, "/")
         self.watched = self._watched()
         self.seen: Snapshot = {}
-        self.sources: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
+        """The text of every page (by source path) as it was when ``seen`` was taken.
+
+        A save reads only the files it changed: the pages' file objects are given the text
+        kept here (MkDocs reads a file at each access of ``content_string``; our plugins and
+        Material's blog read all 3,000 posts again at every save otherwise). The change list
+        comes from the same modification times and sizes that tell the preview a save
+        happened, so a file not in it has the text kept here.
+        """
         self.edits = 0
         self.theme_files: list[Any] | None = None
         self.broken = False
@@ -155,7 +163,7 @@ class Preview:
     # --- building ---------------------------------------------------------------------------
 
     def full_build(self) -> None:
-        """A complete build, as `mkdocs serve` does it; remembers the sources it read."""
+        """A complete build, as `mkdocs serve` does it; remembers the texts it read."""
         config = self.config if not self.seen else self._load()
         forget(config)  # mkdocs.yml or the theme may have changed
         config.site_url = self.serve_url
@@ -166,9 +174,11 @@ class Preview:
         self.config = config
         files = self.state.files
         assert files is not None
-        self.sources = {
-            file.abs_src_path: _front_matter(file.content_string)
-            for file in files.documentation_pages() if file.abs_src_path
+        # Read after the build: a file saved meanwhile differs from the snapshot taken before
+        # it, so the next save reads it again.
+        self.texts = {
+            file.abs_src_path: file.content_string
+            for file in files if file.is_documentation_page() and file.abs_src_path
         }
         self.broken = False
         # Listed now, as part of the first wait, rather than at the first save that needs them.
@@ -183,26 +193,23 @@ class Preview:
         gc.freeze()
         log.info("Hela webbplatsen byggd på %.1f s", time.monotonic() - started)
 
-    def text_only(self, changed: list[str]) -> bool:
+    def text_only(self, changed: list[str], fresh: dict[str, str]) -> bool:
         """True when every change is to the text of a page the last build rendered."""
         for path in changed:
-            if path not in self.sources:
+            if path not in self.texts or path not in fresh:
                 return False
-            try:
-                text = Path(path).read_text(encoding="utf-8-sig")
-            except OSError:
-                return False
-            if _front_matter(text) != self.sources[path]:
+            if _front_matter(fresh[path]) != _front_matter(self.texts[path]):
                 return False
         return True
 
-    def structure_build(self, changed: list[str]) -> list[str]:
+    def structure_build(self, changed: list[str], fresh: dict[str, str]) -> list[str]:
         """Every event that reads the whole site, then a render of just ``changed``.
 
         The steps of MkDocs' build up to the environment, as ``build`` runs them, except that
         a page that did not change keeps what the last build rendered for it (its HTML, table
         of contents and title) instead of being rendered again, and only the changed pages
-        (and new ones) are written. Returns the source paths of the pages written.
+        (and new ones) are written. ``fresh`` holds the new texts of the changed pages.
+        Returns the source paths of the pages written.
         """
         previous = self.state.files
         assert previous is not None
@@ -220,6 +227,7 @@ class Preview:
             # indexing the first build started: seconds, at the writer's first save.) The
             # complete build in the background runs it.
             files = get_files(config)
+            texts = self._give_texts(files, wanted, fresh)
             # The last build's template environment: its templates are compiled already (the
             # theme has not changed, or this would be a full build); on_env sets its filters
             # and globals again below.
@@ -258,13 +266,29 @@ class Preview:
             raise
         self.broken = False
         self.config = config
-        for page in rendered:
-            if page.file.abs_src_path:
-                self.sources[page.file.abs_src_path] = _front_matter(
-                    Path(page.file.abs_src_path).read_text(encoding="utf-8-sig"))
-        for path in set(self.sources) - {f.abs_src_path for f in files.documentation_pages()}:
-            del self.sources[path]
+        self.texts = texts
         return [page.file.abs_src_path for page in rendered if page.file.abs_src_path]
+
+    def _give_texts(self, files: Files, changed: set[str], fresh: dict[str, str]
+                    ) -> dict[str, str]:
+        """Give each page's file object its text: kept, or ``fresh`` for the ``changed`` ones.
+
+        Returns the texts given. A file of neither (one that could not be read) is left to
+        MkDocs to read, so that its error is the build's.
+        """
+        texts = {}
+        for file in files:
+            path = file.abs_src_path
+            if not path or not file.is_documentation_page():
+                continue
+            text = fresh.get(path) if path in changed else self.texts.get(path)
+            if text is None:
+                text = _read(path)
+                if text is None:
+                    continue
+            _give_text(file, text)
+            texts[path] = text
+        return texts
 
     def _list_theme_files(self, env: Any, config: MkDocsConfig) -> list[Any]:
         """The theme's files, listed once per full build.
@@ -284,8 +308,9 @@ class Preview:
             if files.get_file_from_path(file.src_uri) is None:  # docs files win, as in MkDocs
                 files.append(file)
 
-    def render_pages(self, changed: list[str]) -> None:
-        """Render just the pages of ``changed`` with the state of the last full build."""
+    def render_pages(self, changed: list[str], fresh: dict[str, str]) -> None:
+        """Render just the pages of ``changed`` (new texts in ``fresh``) with the state of the
+        last build."""
         files, nav, env = self.state.files, self.state.nav, self.state.env
         assert files is not None and nav is not None
         by_path = {file.abs_src_path: file for file in files.documentation_pages()}
@@ -293,9 +318,11 @@ class Preview:
         for path in changed:
             page = by_path[path].page
             assert page is not None
-            _reset(page, Path(path).read_text(encoding="utf-8-sig"))
+            _give_text(page.file, fresh[path])
+            _reset(page, fresh[path])
             _populate_page(page, self.config, files)
             _build_page(page, self.config, doc_files, nav, env)
+        self.texts.update(fresh)
 
     def builder(self) -> None:
         """Called by the live-reload server after files changed."""
@@ -308,13 +335,16 @@ class Preview:
         markdown = [path for path in changed if path.endswith(".md")]
         started = time.monotonic()
         docs = os.path.join(self.config.docs_dir, "")
+        # Each changed page read once, before anything renders: every step of this render sees
+        # the same text.
+        fresh = {path: text for path in markdown if (text := _read(path)) is not None}
         try:
-            if not self.broken and markdown == changed and self.text_only(changed):
-                self.render_pages(changed)
+            if not self.broken and markdown == changed and self.text_only(changed, fresh):
+                self.render_pages(changed, fresh)
                 shown = changed
             elif all(path.startswith(docs) for path in changed):
                 try:
-                    shown = self.structure_build(changed)
+                    shown = self.structure_build(changed, fresh)
                 except BuildError as error:
                     # As `mkdocs serve`: the error in the log, the last good site served.
                     log.error("%s", error)
@@ -414,6 +444,25 @@ def _carry(old: Any, new: Any) -> None:
         new.authors = old.authors
         if new.config.readtime is None:
             new.config.readtime = old.config.readtime
+
+
+def _read(path: str) -> str | None:
+    """A page's text as MkDocs reads it (``File.content_string``); None if it cannot be read."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="strict") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _give_text(file: File, text: str) -> None:
+    """Make ``file.content_string`` return ``text`` instead of reading the file again.
+
+    MkDocs' ``File`` returns ``_content`` when it is set. Its public setter would also unset
+    the source path, which Material's blog and our plugins read; tests/nyhet/test_preview.py
+    holds MkDocs to this.
+    """
+    file._content = text
 
 
 def _interrupt(_signal: int, _frame: object) -> None:

@@ -117,7 +117,8 @@ class RememberedPosts:
     def __call__(self, file: File, config: MkDocsConfig) -> Any:
         path = file.abs_src_path
         assert path is not None
-        text = _read_text(path)
+        # MkDocs' reading of the file, which the preview gives the text it already has.
+        text = file.content_string
         known = self._resolved.get(path)
         if known is not None and known.text == text and not config.plugins.get("material/meta"):
             return self._copy(known, file, config)
@@ -134,6 +135,9 @@ class RememberedPosts:
 
     def _copy(self, known: _Resolved, file: File, config: MkDocsConfig) -> Any:
         post = self.post_class.__new__(self.post_class)
+        # The address first: Page.__init__ then sets the canonical URL from it, as the blog's
+        # second call to _set_canonical_url does after moving the post.
+        file.dest_uri, file.abs_dest_path, file.url = known.dest_uri, known.abs_dest_path, known.url
         Page.__init__(post, None, file, config)
         post.markdown = known.markdown
         post.meta = _own_meta(known.meta)
@@ -141,8 +145,6 @@ class RememberedPosts:
         post.excerpt = None
         post.authors = []
         post.categories = []
-        file.dest_uri, file.abs_dest_path, file.url = known.dest_uri, known.abs_dest_path, known.url
-        post._set_canonical_url(config.site_url)
         return post
 
     def forget(self) -> None:

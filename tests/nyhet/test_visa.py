@@ -112,7 +112,12 @@ def test_a_front_matter_change_shows_at_once_and_equals_the_complete_build(
 ) -> None:
     base, log = visa
     post = project / POST
-    text = post.read_text("utf-8")
+    # First a change of the text alone (rendered with what the last build knew), then, before
+    # the complete build has caught up, of the front matter: the second render must start
+    # from the text of the first save, not from what the preview first read.
+    text = post.read_text("utf-8") + "\nMärke 4712: en rad till om flytten.\n"
+    post.write_text(text, "utf-8")
+    wait_for("the text edit", lambda: "Märke 4712" in (fetch(base + URL) or ""), log)
     assert "status: planerad" in text
     post.write_text(text.replace(
         'title: "Servrarna flyttar till datacenter i Västerås', 'title: "Flytten', 1).replace(
@@ -123,6 +128,7 @@ def test_a_front_matter_change_shows_at_once_and_equals_the_complete_build(
     said = log.read_text()
     assert f"Visar ändringen i {POST} efter" in said
     assert said.count("Hela webbplatsen byggd") == 1  # the first build only
+    assert "Märke 4712" in fast
     # The change card shows the new status (Material's "Inställd" badge of the card).
     assert "Inställd" in fast
 
@@ -130,6 +136,16 @@ def test_a_front_matter_change_shows_at_once_and_equals_the_complete_build(
              log)
     assert without_reload_script(fetch(base + URL) or "") == fast
     assert "Flytten \N{EN DASH} steg 1" in (fetch(base + "feeds/news.json") or "")
+
+    # Another post takes the same title: the check reports it at the post that did not
+    # change too (the build's check keeps what it found in unchanged pages between saves).
+    other = project / "content/news/posts/flytt-till-datacenter-steg-2.md"
+    other.write_text(other.read_text("utf-8").replace(
+        'title: "Servrarna flyttar till datacenter i Västerås \N{EN DASH} steg 2"',
+        'title: "Flytten \N{EN DASH} steg 1"', 1), "utf-8")
+    wait_for("the duplicate title at the unchanged post",
+             lambda: f"{POST}:2: fel: titeln ”Flytten \N{EN DASH} steg 1” har redan en annan "
+             "nyhet: content/news/posts/flytt-till-datacenter-steg-2.md" in log.read_text(), log)
 
 
 def test_a_new_post_shows_at_once_and_a_broken_one_keeps_the_last_good_site(
