@@ -20,7 +20,7 @@ from plugins.posts.model import Guide, Post, Status
 from .findings import Finding, Severity
 from .locate import field_lines, line_of
 from .readability import Sentence, lix, officialese, passive_forms, sentences
-from .scan import Page, scan
+from .scan import Image, Link, Page, scan
 from .settings import Language, Settings
 
 QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -58,6 +58,23 @@ class Document:
     @cached_property
     def fields(self) -> Mapping[str, int]:
         return field_lines(self.text)
+
+    @cached_property
+    def image_targets(self) -> tuple[tuple[Image, str], ...]:
+        """Each image with a local source and the docs-relative path it points at."""
+        return tuple((image, target) for image in self.page.images
+                     if image.target and (target := _local_target(self, image.target)))
+
+    @cached_property
+    def link_targets(self) -> tuple[tuple[Link, str], ...]:
+        """Each relative link and the docs-relative path it points at.
+
+        Resolved once per document: the documents of unchanged pages are kept across the
+        rebuilds of a preview, and only whether the targets exist depends on the rest of the
+        site.
+        """
+        return tuple((link, target) for link in self.page.links
+                     if (target := _local_target(self, link.target)))
 
 
 @dataclass(frozen=True)
@@ -215,17 +232,15 @@ def _image_alts(document: Document) -> Iterator[Finding]:
 
 
 def _missing_images(document: Document, site: Site) -> Iterator[Finding]:
-    for image in document.page.images:
-        target = _local_target(document, image.target) if image.target else None
-        if target is not None and target not in site.files:
+    for image, target in document.image_targets:
+        if target not in site.files:
             yield _finding(document, image.line, Severity.ERROR, "missing-image",
                            f"bilden {image.target} finns inte (sökte {target})")
 
 
 def _links(document: Document, site: Site) -> Iterator[Finding]:
-    for link in document.page.links:
-        target = _local_target(document, link.target)
-        if target is not None and target not in site.files:
+    for link, target in document.link_targets:
+        if target not in site.files:
             yield _finding(document, link.line, Severity.ERROR, "missing-link",
                            f"länken går till {link.target}, som inte finns (sökte {target})")
 
