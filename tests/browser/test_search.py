@@ -17,7 +17,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from browser_support import BLOCKING_IMPACTS, BrowserLog, describe_violations, run_axe
+from browser_support import (
+    BLOCKING_IMPACTS,
+    BrowserLog,
+    Session,
+    describe_violations,
+    run_axe,
+)
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 from search_support import front_matter, pages_with_any, published_sources, search, words_of
 
@@ -122,8 +128,27 @@ def test_nothing_loads_until_the_reader_types(news: Page, browser_log: BrowserLo
 
     search(news, "avbrott")
 
-    assert [url for url in browser_log.requests if "/pagefind/" in url]
+    fetched = {url.split("?")[0].rsplit("/", 1)[-1] for url in browser_log.requests
+               if "/pagefind/" in url}
+    # The box starts Pagefind's worker itself; Pagefind's own script is not needed.
+    assert "pagefind-worker.js" in fetched and "pagefind-entry.json" in fetched, fetched
+    assert "pagefind.js" not in fetched, fetched
     assert not browser_log.errors, browser_log.report_errors()
+
+
+def test_search_works_through_pagefinds_script_when_its_worker_fails(
+    browser_session: Session, open_page: OpenPage
+) -> None:
+    # A worker that cannot start (here: its script is missing) makes the box fall back to
+    # pagefind.js, which runs Pagefind on the page itself.
+    browser_session.context.route("**/pagefind/pagefind-worker.js",
+                                  lambda route: route.fulfill(status=404))
+    news = open_page("news/")
+
+    found = search(news, "lösenordet")
+
+    assert pages_with_any(FORMS["lösenord"]) <= set(found)
+    assert any(url.endswith("/pagefind.js") for url in browser_session.log.requests)
 
 
 def test_keyboard_opens_moves_through_and_closes_the_search(news: Page) -> None:

@@ -93,3 +93,38 @@ def test_other_pagefind_scripts_are_left_as_they_are(tmp_path: Path) -> None:
     assert not shorten_ready_poll(tmp_path)
     for name, text in scripts.items():
         assert (tmp_path / name).read_text(encoding="utf-8") == text
+
+
+# What the search box (plugins/search/assets/search.js, startWorker) relies on in Pagefind's
+# worker script when it talks to the worker itself: the messages pagefind.js 1.5 sends it and
+# the options it reads. Copied by hand from pagefind-worker.js 1.5.2. If this fails after a
+# Pagefind upgrade, the box still searches (through pagefind.js) but its first query is slower:
+# check the new worker's messages and update startWorker.
+WORKER_PROTOCOL = (
+    'self.addEventListener("message",async(event)=>{const message=event.data;'
+    "const response=await handleMessage(message);self.postMessage(response);});",
+    "const{id,method,args}=message;const instanceId=message.instanceId??DEFAULT_INSTANCE;",
+    'case"init":{const[options]=args;instances.set(instanceId,new Pagefind(options));'
+    "return{id,result:true};}",
+    'case"search":{const pagefindInstance=getInstance(instanceId);const[term,options]=args;',
+    "result.data=dataId;",
+    'case"preload":{const pagefindInstance=getInstance(instanceId);const[term,options]=args;',
+    'case"getData":{const[dataId]=args;',
+    'case"releaseData":{const[dataId]=args;',
+    "return{id,error:error instanceof Error?error.message:String(error)};",
+    # The options of the init message, read by the worker's Pagefind.
+    "this.primary=new PagefindInstance({...options,primary:true});",
+    "this.init(options?.language);",
+    "this.baseUrl=opts.baseUrl||",
+    "this.excerptLength=opts.excerptLength??30;",
+    "this.metaCacheTag=opts.metaCacheTag??null;",
+    # The addresses the box asks for beside the worker.
+    "entryUrl+=`?ts=${this.metaCacheTag}`;",
+    "`${this.basePath}pagefind.${index}.pf_meta`",
+    "const wasm_url=`${this.basePath}wasm.${language}.pagefind`;",
+)
+
+
+@pytest.mark.parametrize("text", WORKER_PROTOCOL)
+def test_pagefinds_worker_takes_the_messages_the_box_sends(written: Path, text: str) -> None:
+    assert text in (written / "pagefind-worker.js").read_text(encoding="utf-8")

@@ -1,7 +1,7 @@
 /* The header's search box on Pagefind (plugins/search/, partials/intranet-search.html).
  *
  * Behaves like Material's own search: "/", "s" or "f" opens it, Escape closes it, the arrow
- * keys move through the results, Enter opens the first one. Pagefind's script and index are
+ * keys move through the results, Enter opens the first one. Pagefind's worker and index are
  * fetched only when the reader starts typing; each query then loads just the index chunks
  * and result fragments it needs.
  */
@@ -100,24 +100,98 @@
    * where a first query's time goes. A mark costs microseconds. */
   const mark = name => performance.mark(`intranet-search:${name}`);
 
+  const OPTIONS = { baseUrl: base.pathname, excerptLength: 24 };
+  const language = (document.documentElement.lang || "unknown").toLowerCase();
+
+  /* Pagefind through its own script (pagefind.js), which starts the same web worker. Used
+   * only when the worker cannot be talked to directly (see startWorker). */
+  const importPagefind = () =>
+    import(new URL("pagefind.js", indexUrl).href).then(async module => {
+      mark("pagefind.js");
+      await module.options(OPTIONS);
+      await module.init();
+      return module;
+    });
+
+  /* Pagefind in its web worker, started at the first letter and spoken to with the messages
+   * Pagefind's own script sends it (pagefind.js 1.5: {id, instanceId, method, args}, answered
+   * with {id, result} or {id, error}). Through pagefind.js, the worker could only start once
+   * that 45 kB script had been fetched and evaluated, and the worker fetched the entry file,
+   * then the metadata and the WebAssembly, one round trip after the other, while the worker
+   * started. Here the worker starts at once, and the page asks for those files beside it:
+   * the worker's own requests then find them in the HTTP cache or under way. Nothing else
+   * of Pagefind changes: its worker script indexes, searches and builds the results.
+   * tests/search/test_index_check.py fails when a Pagefind version writes these messages
+   * differently; should the worker refuse them anyway, pagefind.js takes over. */
+  const startWorker = () => {
+    const worker = new Worker(new URL("pagefind-worker.js", indexUrl));
+    const pending = new Map();
+    let sent = 0;
+    const fail = error => {
+      for (const { reject } of pending.values()) reject(error);
+      pending.clear();
+    };
+    worker.addEventListener("message", ({ data }) => {
+      const waiting = pending.get(data && data.id);
+      if (!waiting) return;
+      pending.delete(data.id);
+      if (data.error !== undefined) waiting.reject(new Error(data.error));
+      else waiting.resolve(data.result);
+    });
+    worker.addEventListener("error", event => {
+      event.preventDefault();
+      fail(new Error(`Pagefind's worker failed: ${event.message}`));
+    });
+    const call = (method, ...args) => new Promise((resolve, reject) => {
+      const id = `intranet-search-${sent++}`;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, instanceId: "intranet-search", method, args });
+    });
+    // The results' page data stays in the worker until the page lets go of the result.
+    const release = new FinalizationRegistry(id => { call("releaseData", id).catch(() => {}); });
+    const withData = found => {
+      for (const result of (found && found.results) || []) {
+        const id = result.data;
+        if (typeof id !== "string") continue;
+        release.register(result, id);
+        result.data = () => call("getData", id);
+      }
+      return found;
+    };
+    // Pagefind asks for the entry file with ?ts= (its metaCacheTag) so that it is never an old
+    // one from the cache; the page asks for the same address now, and for what it names.
+    const tag = String(Date.now());
+    const entry = fetch(new URL(`pagefind-entry.json?ts=${tag}`, indexUrl)).then(r => r.json());
+    entry.then(json => {
+      const index = json.languages[language] || Object.values(json.languages)[0];
+      if (index) fetch(new URL(`pagefind.${index.hash}.pf_meta`, indexUrl)).catch(() => {});
+    }).catch(() => {});
+    if (root.dataset.wasm) fetch(new URL(root.dataset.wasm, indexUrl)).catch(() => {});
+    return call("init", {
+      ...OPTIONS, basePath: indexUrl.pathname, language, primary: true, metaCacheTag: tag,
+    }).then(() => (mark("worker"), {
+      search: (term, options) => call("search", term, options).then(withData),
+      preload: (term, options) => call("preload", term, options),
+    }), error => {
+      worker.terminate();
+      throw error;
+    });
+  };
+
   let pagefind = null;
   const loadPagefind = () => {
     if (!pagefind) {
-      // Pagefind's script starts its web worker, whose script fetches the entry file, and
-      // only then the WebAssembly: round trips one after the other. Asking for the worker's
-      // script and the WebAssembly now, beside Pagefind's script, puts them in the HTTP cache
-      // by the time Pagefind asks (the browser joins a request to one still under way).
-      // Pagefind's script is asked for first: everything else waits for it.
-      pagefind = import(new URL("pagefind.js", indexUrl).href).then(async module => {
-        mark("pagefind.js");
-        await module.options({ baseUrl: base.pathname, excerptLength: 24 });
-        await module.init();
-        return module;
+      let direct;
+      try {
+        direct = startWorker();
+      } catch (error) {
+        direct = Promise.reject(error);
+      }
+      pagefind = direct.catch(error => {
+        console.warn("intranet-search: using pagefind.js;", error);
+        return importPagefind();
       });
       pagefind.catch(() => { pagefind = null; });
-      for (const file of ["pagefind-worker.js", root.dataset.wasm]) {
-        if (file) fetch(new URL(file, indexUrl).href).catch(() => {});
-      }
     }
     return pagefind;
   };
