@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .documents import EXCLUDE_SELECTORS, SearchDocument, render
+from .scripts import change_scripts
 
 log = logging.getLogger("mkdocs.plugins." + __name__)
 
@@ -62,7 +63,7 @@ def write_index(documents: Sequence[SearchDocument], target: Path, language: str
                     # Not a warning: the next attempt repairs it, and --strict must not fail.
                     log.info("intranet-search: %s; indexing again", error)
                     shutil.rmtree(staging)
-        shorten_ready_poll(staging)
+        change_scripts(staging)
         _swap(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -97,38 +98,6 @@ def check_index(folder: Path, pages: int) -> None:
                 raise SearchIndexError(f"Pagefind left {path.name} incomplete") from error
         elif path.stat().st_size == 0:
             raise SearchIndexError(f"Pagefind left {path.name} empty")
-
-
-READY_POLL = ("async getPtr(){while(this.raw_ptr===null){if(this.initError){"
-              "throw this.initError;}await asyncSleep(50);}")
-"""Pagefind's wait for its index to be ready (1.5.2, in pagefind.js and pagefind-worker.js):
-every call (search, preload) checks every 50 ms whether the metadata and WebAssembly are in."""
-READY_POLL_MS = 5
-SCRIPTS = ("pagefind.js", "pagefind-worker.js")
-
-
-def shorten_ready_poll(folder: Path) -> bool:
-    """Make Pagefind's scripts in ``folder`` check every READY_POLL_MS ms, not every 50 ms,
-    whether the index is ready; True if both were changed.
-
-    A first query is asked before the index is ready, so it waited up to 50 ms more than
-    needed (37 ms median measured, bench/search_breakdown.py, 3,000 posts). Pagefind offers
-    no option or event for it; a version whose code differs is left as it is (searching works
-    the same, only slower to start), and tests/search/test_index_check.py fails, so that the
-    change is looked at again when Pagefind is upgraded.
-    """
-    quicker = READY_POLL.replace("asyncSleep(50)", f"asyncSleep({READY_POLL_MS})")
-    changed = 0
-    for name in SCRIPTS:
-        path = folder / name
-        script = path.read_text(encoding="utf-8")
-        if script.count(READY_POLL) == 1:
-            path.write_text(script.replace(READY_POLL, quicker), encoding="utf-8")
-            changed += 1
-    if changed != len(SCRIPTS):
-        log.info("intranet-search: Pagefind's scripts differ from 1.5.2; its 50 ms wait for "
-                 "the index is left as it is")
-    return changed == len(SCRIPTS)
 
 
 def _write_pages(documents: Sequence[SearchDocument], folder: Path, language: str) -> None:
