@@ -253,6 +253,7 @@ class _GzipHandler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Encoding", "gzip")
             self.send_header("Content-Length", str(len(body)))
+            self._last_modified(path)
             self.end_headers()
             return io.BytesIO(body)
         if (path.suffix in COMPRESSIBLE and path.is_file()
@@ -262,9 +263,16 @@ class _GzipHandler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Content-Type", self.guess_type(str(path)))
             self.send_header("Content-Encoding", "gzip")
             self.send_header("Content-Length", str(len(body)))
+            self._last_modified(path)
             self.end_headers()
             return io.BytesIO(body)
         return super().send_head()
+
+    def _last_modified(self, path: Path) -> None:
+        # As nginx sends it with every static file, compressed or not (http.server sends it
+        # only for files it sends itself): the browser may then reuse a response for a second
+        # request of the same address, as the search worker's requests after the page's.
+        self.send_header("Last-Modified", self.date_time_string(int(path.stat().st_mtime)))
 
     def log_message(self, format: str, *args: object) -> None:
         pass
