@@ -14,7 +14,8 @@ what it made from a text it has seen before:
 * :class:`RememberedDates`: each date is formatted once per format and language;
 * :class:`RememberedTranslations`: the theme's translation of a list's heading once;
 * :class:`RememberedYaml`: each front matter text is parsed once;
-* :class:`CopyOnce`: the source of a list's further page is copied only when it changed.
+* :class:`CopyOnce`: the source of a list's further page is copied only when it changed;
+* :func:`remember_canonical_urls`: each page's canonical URL (MkDocs' ``Page``) joined once.
 
 A full build (after mkdocs.yml or the theme changed) forgets the posts and translations
 (:func:`forget`); dates are remembered by format and language.
@@ -225,6 +226,32 @@ class RememberedTranslations:
         self.made.clear()
 
 
+def remember_canonical_urls(page_class: type[Page] = Page) -> None:
+    """In this process, MkDocs' ``Page._set_canonical_url`` joins each (site URL, page URL)
+    once.
+
+    Every read of the site makes a page object for each post and each further page of a list
+    (4,000 at 3,000 posts), and each joins its URL to the site's with ``urljoin``: a quarter
+    of the blog's time. The result depends on the two URLs alone. Idempotent.
+    """
+    original = page_class._set_canonical_url
+    if getattr(original, "remembered", False):
+        return
+    made: dict[tuple[str | None, str | None], tuple[str | None, str | None]] = {}
+
+    def _set_canonical_url(page: Page, base: str | None) -> None:
+        key = (base, page.url)
+        known = made.get(key)
+        if known is None:
+            original(page, base)
+            made[key] = (page.canonical_url, page.abs_url)
+        else:
+            page.canonical_url, page.abs_url = known
+
+    _set_canonical_url.remembered = True  # type: ignore[attr-defined]
+    page_class._set_canonical_url = _set_canonical_url  # type: ignore[method-assign,assignment]
+
+
 def speed_up_blog(config: MkDocsConfig) -> None:
     """In this process, make Material's blog (every instance in ``config``) keep what it read.
 
@@ -237,6 +264,7 @@ def speed_up_blog(config: MkDocsConfig) -> None:
         structure.yaml = RememberedYaml()  # type: ignore[assignment]
     if not isinstance(plugin.copy_file, CopyOnce):
         plugin.copy_file = CopyOnce(plugin.copy_file)  # type: ignore[assignment]
+    remember_canonical_urls()
     for blog in config.plugins.values():
         if not isinstance(blog, plugin.BlogPlugin):
             continue

@@ -21,6 +21,7 @@ from material.plugins.blog import structure
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File
+from mkdocs.structure.pages import Page
 
 from nyhet.preview_blog import (
     CopyOnce,
@@ -28,6 +29,7 @@ from nyhet.preview_blog import (
     RememberedPosts,
     RememberedTranslations,
     RememberedYaml,
+    remember_canonical_urls,
 )
 
 POST = """\
@@ -237,11 +239,45 @@ def test_a_translation_is_looked_up_once_until_forgotten(blog_site: MkDocsConfig
     assert looked_up == ["blog.categories", "blog.categories"]
 
 
+def test_canonical_urls_are_joined_once_each_as_mkdocs_joins_them(tmp_path: Path) -> None:
+    joined: list[tuple[str | None, str]] = []
+
+    class Counted(Page):
+        def _set_canonical_url(self, base: str | None) -> None:
+            joined.append((base, self.url))
+            super()._set_canonical_url(base)
+
+    class Remembered(Counted):
+        pass
+
+    remember_canonical_urls(Remembered)
+    remember_canonical_urls(Remembered)  # idempotent: one memo, not two
+    config = load_config(config_file=None, site_url="http://127.0.0.1:8000/it",
+                         docs_dir=str(tmp_path))
+    cases = [("nyheter/flytt.md", "http://127.0.0.1:8000/it"), ("index.md", None),
+             ("nyheter/byt-lösenord.md", "http://127.0.0.1:8000/it/"),
+             ("nyheter/flytt.md", "https://intranet.exempelby.test/")]
+    for _round in range(2):
+        for src, base in cases:
+            config.site_url = base
+            mine = Remembered(None, File(src, str(tmp_path), "/s", True), config)
+            theirs = Page(None, File(src, str(tmp_path), "/s", True), config)
+            # Every attribute MkDocs sets, and only those (a new one in an upgrade fails).
+            assert {k: v for k, v in vars(mine).items() if k != "file"} == {
+                k: v for k, v in vars(theirs).items() if k != "file"}, (src, base)
+    assert len(joined) == len(cases)  # the second round joined nothing
+    assert Remembered(None, File("nyheter/byt-lösenord.md", str(tmp_path), "/s", True),
+                      config).canonical_url == "https://intranet.exempelby.test/nyheter/" \
+        "byt-l%C3%B6senord/"
+
+
 def test_importing_the_preview_leaves_materials_blog_as_it_is() -> None:
     # Only a running preview changes the blog; `mkdocs build` and the preview's complete
     # build in the background (python -m nyhet.preview) import this module too.
     check = ("import nyhet.preview, nyhet.preview_blog\n"
              "from material.plugins.blog import plugin, structure\n"
              "assert plugin.copy_file.__module__ == 'mkdocs.utils'\n"
-             "assert structure.yaml.__name__ == 'yaml'\n")
+             "assert structure.yaml.__name__ == 'yaml'\n"
+             "from mkdocs.structure.pages import Page\n"
+             "assert not hasattr(Page._set_canonical_url, 'remembered')\n")
     subprocess.run([sys.executable, "-c", check], check=True, timeout=60)
