@@ -338,6 +338,10 @@ class Preview:
         # Each changed page read once, before anything renders: every step of this render sees
         # the same text.
         fresh = {path: text for path in markdown if (text := _read(path)) is not None}
+        # The cyclic garbage collector would run inside the render now and then (a render
+        # makes thousands of page objects, and frees the last render's): a tenth of a second
+        # or more while the writer waits. It runs after the browser has the page instead.
+        gc.disable()
         try:
             if not self.broken and markdown == changed and self.text_only(changed, fresh):
                 self.render_pages(changed, fresh)
@@ -358,6 +362,10 @@ class Preview:
                      time.monotonic() - started)
             self._rebuild_in_background()
         finally:
+            gc.enable()
+            collect = threading.Timer(COLLECT_AFTER, gc.collect)
+            collect.daemon = True
+            collect.start()
             saved = [Path(p) for p in markdown if os.path.exists(p)]
             if saved:
                 # After the reload, not before: the check reads the whole site.
@@ -549,6 +557,10 @@ def lower_priority() -> None:
 
 
 BACKGROUND_NICENESS = 10
+
+COLLECT_AFTER = 1.0
+"""Seconds after a render that the garbage it left is collected: the browser has loaded the
+page by then (it is told to reload as the render ends)."""
 
 
 if __name__ == "__main__":
