@@ -528,10 +528,19 @@ class Store:
         # Into an empty table (a first import) only an address given twice can be found: the
         # lookup is skipped for a page whose addresses are all new to this call.
         fresh = self.db.execute("SELECT 1 FROM subscribers LIMIT 1").fetchone() is None
+        # The call's time and source are the same on every added row: written into the
+        # statement once, as SQLite quotes them, instead of bound three times a row (a third
+        # of an import's binding).
+        now_sql, source_sql = self.db.execute(
+            "SELECT quote(?), quote(?)", (now, source)).fetchone()
+        insert = ("INSERT INTO subscribers (id, email, email_key, name, choices, active,"
+                  " created_at, confirmed_at, token_key, source)"
+                  f" VALUES (?, ?, ?, ?, ?, 1, {now_sql}, {now_sql}, ?, {source_sql})")
         given: set[str] = set()
         page = iter(subscribers)
         while chunk := list(islice(page, PAGE_SIZE)):
-            keys = [address_key(s.email) for s in chunk]
+            # A Subscriber's address is normalised (stripped): address_key without a call.
+            keys = [s.email.lower() for s in chunk]
             found: dict[str, tuple[Any, ...]] = {}
             if not fresh or not given.isdisjoint(keys):
                 found = {
@@ -562,7 +571,7 @@ class Store:
                     subscriber_id, outcome = next_id, "added"
                     next_id += 1
                     added.append((subscriber_id, subscriber.email, key, subscriber.name,
-                                  choices, now, now, next(token_keys), source))
+                                  choices, next(token_keys)))
                 elif not row[4] and not reactivate:
                     counts["unsubscribed"] += 1
                     continue
@@ -581,10 +590,7 @@ class Store:
                 described_json = _json(list(described))
                 described_texts = {k: _json(v) for k, v in described.items()}
             # Staff adding someone is their consent: active and confirmed at once.
-            self.db.executemany(
-                "INSERT INTO subscribers (id, email, email_key, name, choices, active,"
-                " created_at, confirmed_at, token_key, source)"
-                " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)", added)
+            self.db.executemany(insert, added)
             if added:
                 if run_id is None:
                     run_id = self._audit_run(now, "added", source)
@@ -596,7 +602,7 @@ class Store:
                     "INSERT INTO audit_added (subscriber_id, run_id, name, choice)"
                     " WITH d(key, value) AS MATERIALIZED (SELECT key, value FROM json_each(?2))"
                     " SELECT s.id, ?1, s.name, d.key FROM subscribers AS s"
-                    " JOIN d ON d.value = s.choices WHERE s.id BETWEEN ?3 AND ?4",
+                    " CROSS JOIN d ON d.value = s.choices WHERE s.id BETWEEN ?3 AND ?4",
                     (run_id, described_json, first_added, next_id - 1))
             self.db.executemany(
                 "UPDATE subscribers SET email = ?, name = ?, choices = ?, active = 1,"
