@@ -40,12 +40,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
-import gzip
-import http.server
-import io
 import json
-import multiprocessing
 import os
 import random
 import re
@@ -55,14 +50,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic  # the synthetic site every site benchmark builds
+from site_server import EncodingHandler, served, wire  # the site served as nginx would
 
 REPO = synthetic.REPO
 CHROMIUM = "/usr/bin/chromium"
@@ -81,9 +76,6 @@ SENTENCE = {
     "skrivare": "Har du frågor om {form} kan du ringa servicedesk.",
     "filserver": "Dina mappar på {form} flyttas till OneDrive.",
 }
-# What a server compresses: text. Pagefind's .pf_* and .pagefind files are gzip already.
-COMPRESSIBLE = (".html", ".js", ".mjs", ".json", ".css", ".svg", ".xml", ".txt")
-PAGEFIND_GZIPPED = (".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter", ".pagefind")
 SEARCH_URL = re.compile(r"/(search/|pagefind/|assets/intranet-search/|assets/javascripts/"
                         r"(workers/search|lunr/))")
 
@@ -208,104 +200,11 @@ def index_size(site: Path, mode: Mode) -> tuple[int, int]:
     else:
         return 0, 0
     raw = sum(p.stat().st_size for p in files)
-    sent = sum(len(_wire(p)) for p in files)
+    sent = sum(len(wire(p)) for p in files)
     return raw, sent
 
 
-# --- Serving with compression, and the browser ---------------------------------------------------
-
-def _wire(path: Path) -> bytes:
-    """The body of ``path`` as a server sends it: text gzipped, the rest as it is."""
-    stat = path.stat()
-    return _wire_cached(path, stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=4096)
-def _wire_cached(path: Path, _mtime_ns: int, _size: int) -> bytes:
-    # Keyed on the file's time and size too, so a file changed between runs (--ab-no-worker
-    # patches search.js) is compressed again, in the server's process as in this one.
-    body = path.read_bytes()
-    return gzip.compress(body, compresslevel=6) if path.suffix in COMPRESSIBLE else body
-
-
-class _GzipHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, text gzipped when the browser accepts it, as web servers are set up, over
-    kept-alive HTTP/1.1 connections as web servers keep them (http.server's default is
-    HTTP/1.0, a new connection per request), without Nagle's delay, as nginx's default
-    ``tcp_nodelay on`` (else a response's last packet waits up to 40 ms for the browser's
-    delayed acknowledgement of its headers)."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    pagefind_encoded = False
-    """Send Pagefind's files (gzip already) as they are, saying so (``Content-Encoding:
-    gzip``), as a server set up for them does: the browser unpacks them, not Pagefind's
-    script. Off: sent as opaque bytes, as a server that knows nothing of them does."""
-
-    def send_head(self):  # type: ignore[no-untyped-def]
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        if (self.pagefind_encoded and path.suffix in PAGEFIND_GZIPPED and path.is_file()
-                and "gzip" in self.headers.get("Accept-Encoding", "")):
-            body = path.read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self._last_modified(path)
-            self.end_headers()
-            return io.BytesIO(body)
-        if (path.suffix in COMPRESSIBLE and path.is_file()
-                and "gzip" in self.headers.get("Accept-Encoding", "")):
-            body = _wire(path)
-            self.send_response(200)
-            self.send_header("Content-Type", self.guess_type(str(path)))
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self._last_modified(path)
-            self.end_headers()
-            return io.BytesIO(body)
-        return super().send_head()
-
-    def _last_modified(self, path: Path) -> None:
-        # As nginx sends it with every static file, compressed or not (http.server sends it
-        # only for files it sends itself): the browser may then reuse a response for a second
-        # request of the same address, as the search worker's requests after the page's.
-        self.send_header("Last-Modified", self.date_time_string(int(path.stat().st_mtime)))
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-class _EncodingHandler(_GzipHandler):
-    pagefind_encoded = True
-
-
-def _serve(site: Path, handler_class: type[_GzipHandler], port: Any) -> None:
-    handler = functools.partial(handler_class, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    port.send(server.server_address[1])
-    server.serve_forever()
-
-
-@contextmanager
-def served(site: Path, handler_class: type[_GzipHandler] = _GzipHandler) -> Iterator[str]:
-    """The site on 127.0.0.1, served by a process of its own, as a web server is: in this
-    process its threads would wait for Python's lock while Playwright's client handles the
-    browser's events, and the page would wait for them."""
-    context = multiprocessing.get_context("fork")  # the handler class may be made at run time
-    receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=_serve, args=(site, handler_class, sending), daemon=True)
-    process.start()
-    try:
-        if not receiving.poll(30):
-            raise SystemExit("the benchmark's web server did not start")
-        yield f"http://127.0.0.1:{receiving.recv()}/"
-    finally:
-        process.terminate()
-        process.join()
-
+# --- The browser ---------------------------------------------------
 
 @dataclass
 class Browse:
@@ -313,7 +212,7 @@ class Browse:
     pasted_requests: int = 0
     pasted_ms: float = 0.0
     pasted_encoded_ms: float | None = None
-    """The same, with Pagefind's files sent as gzip-encoded (see _GzipHandler)."""
+    """The same, with Pagefind's files sent as gzip-encoded (site_server.EncodingHandler)."""
     typed_bytes: int = 0
     typed_ms: float = 0.0
     first_found: bool = False
@@ -585,7 +484,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  {count} {mode.label}: {run.seconds:.1f} s", file=sys.stderr,
                       flush=True)
                 if mode.entry is not None:
-                    encoded = (served(run.site, _EncodingHandler) if mode.key == "d"
+                    encoded = (served(run.site, EncodingHandler) if mode.key == "d"
                                else contextlib.nullcontext(None))
                     with served(run.site) as base, encoded as encoded_base:
                         browsing[mode.key] = browse(base, mode, args.repeat, encoded_base)

@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import search as bench  # the synthetic site, its build and the gzip server of the benchmark
+import search as bench  # the synthetic site and its build, as the benchmark makes them
+import site_server  # the site served as nginx would
 
 # Marks inserted into Pagefind's scripts (pagefind.js and pagefind-worker.js, which both hold
 # Pagefind's search class): (name, text to find, where the mark goes). The name says what has
@@ -125,7 +126,7 @@ _COLLECT = """() => {
 }"""
 
 
-class _InstrumentedHandler(bench._GzipHandler):
+class _InstrumentedHandler(site_server.GzipHandler):
     """The site as bench/search.py serves it, with Pagefind's scripts instrumented."""
 
     scripts: ClassVar[dict[str, bytes]] = {}
@@ -155,7 +156,7 @@ def served(site: Path, no_worker: bool = False, pagefind_encoded: bool = False) 
         scripts["search.js"] = patched.encode()
     handler = type("Handler", (_InstrumentedHandler,),
                    {"scripts": scripts, "pagefind_encoded": pagefind_encoded})
-    return bench.served(site, handler)
+    return site_server.served(site, handler)
 
 
 def _short(url: str) -> str:

@@ -8,12 +8,12 @@ index.
 from __future__ import annotations
 
 import functools
-import io
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,10 @@ from browser_support import (
 )
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 from search_support import front_matter, pages_with_any, published_sources, search, words_of
+
+# The benchmarks' web server (bench/site_server.py), also the server of the gzip-encoded test.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from site_server import EncodingHandler
 
 pytestmark = pytest.mark.browser
 
@@ -272,35 +276,11 @@ def test_a_word_on_no_published_page_finds_nothing(news: Page, query: str) -> No
     expect(news.locator(".md-search-result__meta")).to_have_text("Inga sökresultat")
 
 
-# Pagefind's files that are gzip already, written out from its output folder by hand.
-PAGEFIND_GZIPPED = (".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter", ".pagefind")
-
-
-class _EncodingHandler(SimpleHTTPRequestHandler):
-    """A server set up as the README recommends: Pagefind's gzip files go as they are, with
-    ``Content-Encoding: gzip``, so the browser unpacks them."""
-
-    def send_head(self):  # type: ignore[no-untyped-def]
-        path = Path(self.translate_path(self.path))
-        if path.suffix in PAGEFIND_GZIPPED and path.is_file():
-            body = path.read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            return io.BytesIO(body)
-        return super().send_head()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def test_search_works_when_the_server_sends_pagefinds_files_gzip_encoded(
     chromium: Browser, built_site: Path
 ) -> None:
     server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_EncodingHandler, directory=str(built_site)))
+        ("127.0.0.1", 0), functools.partial(EncodingHandler, directory=str(built_site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     context = chromium.new_context(base_url=f"http://127.0.0.1:{server.server_address[1]}/",
                                    locale="sv-SE")
@@ -310,7 +290,8 @@ def test_search_works_when_the_server_sends_pagefinds_files_gzip_encoded(
         encoded: list[str] = []
         context.on("response", lambda response: encoded.append(response.url) if
                    response.headers.get("content-encoding") == "gzip"
-                   and response.url.split("?")[0].endswith(PAGEFIND_GZIPPED) else None)
+                   and "/pagefind/" in response.url
+                   and not response.url.split("?")[0].endswith((".js", ".json")) else None)
         page = context.new_page()
         page.goto("news/", wait_until="load")
 
