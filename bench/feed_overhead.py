@@ -254,6 +254,13 @@ class Run:
     """CPU time of every garbage collection in the build, wherever it ran."""
     gc_collections: tuple[int, int, int] = (0, 0, 0)
     """Collections of generation 0, 1 and 2 (full) in the build."""
+    processes: tuple[tuple[str, int], ...] = ()
+    """Processes the build started, by program: Pagefind's indexer runs again when it left
+    an index file cut short, which costs a whole indexing."""
+
+    @property
+    def started(self) -> str:
+        return ", ".join(f"{name} x{count}" for name, count in self.processes) or "none"
 
     @property
     def plugin_share(self) -> float:
@@ -309,7 +316,8 @@ def build(root: Path, mode: Mode, scratch: Path, expected: Expected) -> Run:
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
                times["plugin"], times["build"], times["plugin_cpu"], times["build_cpu"],
                times["plugin_gc_cpu"], times["plugin_full"], times["process_cpu"],
-               times["children_cpu"], times["gc_cpu"], tuple(times["gc_collections"]))
+               times["children_cpu"], times["gc_cpu"], tuple(times["gc_collections"]),
+               tuple(sorted(times["processes"].items())))
 
 
 def measure(root: Path, scratch: Path, expected: Expected, repeat: int,
@@ -329,7 +337,7 @@ def measure(root: Path, scratch: Path, expected: Expected, repeat: int,
                   f"{run.plugin_gc_cpu:.2f} s of it, {run.plugin_full_gcs} full); Python "
                   f"process {run.process_cpu:.2f} s CPU, children {run.children_cpu:.2f} s, "
                   f"GC {run.gc_cpu:.2f} s ({'/'.join(map(str, run.gc_collections))} "
-                  "collections of generations 0/1/2)",
+                  f"collections of generations 0/1/2); processes started: {run.started}",
                   file=sys.stderr, flush=True)
     return runs
 
@@ -426,6 +434,9 @@ def report(runs: dict[str, list[Run]], posts: int, repeat: int, commit: str) -> 
     lines += [
         "'Python' is the build process itself (every thread), 'children' the processes it "
         "waited for (Pagefind's indexer, git).",
+        "Processes started, per build: " + "; ".join(
+            f"({key}) " + " | ".join(run.started for run in mode_runs)
+            for key, mode_runs in runs.items()),
     ]
 
     def verdict(holds: Callable[[dict[str, float]], bool]) -> str:

@@ -137,6 +137,16 @@ for cls in classes:
     for attr, value in list(vars(cls).items()):
         if attr.startswith("on_") and callable(value):
             setattr(cls, attr, timed(value))
+# Processes the build starts (Pagefind's indexer, once per attempt; git): an index that
+# Pagefind left cut short is made again, which costs a whole indexing run.
+import subprocess
+started_processes = {}
+popen_init = subprocess.Popen.__init__
+def counting_init(self, args, *rest, **kwargs):
+    name = os.path.basename(str(args if isinstance(args, (str, bytes)) else args[0]))
+    started_processes[name] = started_processes.get(name, 0) + 1
+    popen_init(self, args, *rest, **kwargs)
+subprocess.Popen.__init__ = counting_init
 from mkdocs.__main__ import cli
 started, cpu = time.perf_counter(), time.process_time()
 try:
@@ -152,7 +162,7 @@ finally:
                    "plugin_cpu": spent[1], "build_cpu": time.process_time() - cpu,
                    "process_cpu": own.ru_utime + own.ru_stime,
                    "children_cpu": children.ru_utime + children.ru_stime,
-                   "peak_rss_kib": own.ru_maxrss,
+                   "peak_rss_kib": own.ru_maxrss, "processes": started_processes,
                    **collected}, out)
 """
 
