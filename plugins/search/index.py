@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import tempfile
+import time
 import zlib
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,10 @@ class SearchIndexError(Exception):
     """Pagefind could not be run or refused a page."""
 
 
+class IncompleteIndex(SearchIndexError):
+    """Pagefind's index has a file cut short, empty or missing."""
+
+
 @dataclass(frozen=True)
 class IndexStats:
     pages: int
@@ -50,14 +55,12 @@ def write_index(documents: Sequence[SearchDocument], target: Path, language: str
         with tempfile.TemporaryDirectory(prefix="intranet-search-") as pages:
             _write_pages(documents, Path(pages), language)
             for attempt in range(1, ATTEMPTS + 1):
-                indexed = _run(_index(Path(pages), staging, language))
                 try:
-                    check_index(staging, indexed)
+                    indexed = _run(_index(Path(pages), staging, language))
                     break
-                except SearchIndexError as error:
-                    # Pagefind's Python wrapper stops the indexer as soon as it answers that
-                    # the files are written; on a busy machine a file is sometimes still being
-                    # written then (an entry file cut short, seen in `mkdocs build` and serve).
+                except IncompleteIndex as error:
+                    # Still cut short after WRITE_WAIT seconds (see _index): a reader's
+                    # search must not get it.
                     if attempt == ATTEMPTS:
                         raise
                     # Not a warning: the next attempt repairs it, and --strict must not fail.
@@ -74,6 +77,8 @@ def write_index(documents: Sequence[SearchDocument], target: Path, language: str
 
 ATTEMPTS = 3
 """Indexing runs before a cut-short index is reported as an error."""
+WRITE_WAIT = 10.0
+"""Seconds to wait, after Pagefind answered that the files are written, for them to be whole."""
 _GZIPPED = (".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter", ".pagefind")
 
 
@@ -85,9 +90,9 @@ def check_index(folder: Path, pages: int) -> None:
         languages = json.loads((folder / ENTRY_FILE).read_bytes())["languages"]
         counted = sum(language["page_count"] for language in languages.values())
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise SearchIndexError(f"Pagefind left an unreadable {ENTRY_FILE}") from error
+        raise IncompleteIndex(f"Pagefind left an unreadable {ENTRY_FILE}") from error
     if counted != pages:
-        raise SearchIndexError(f"{ENTRY_FILE} names {counted} pages, Pagefind indexed {pages}")
+        raise IncompleteIndex(f"{ENTRY_FILE} names {counted} pages, Pagefind indexed {pages}")
     for path in sorted(folder.rglob("*")):
         if not path.is_file():
             continue
@@ -95,9 +100,23 @@ def check_index(folder: Path, pages: int) -> None:
             try:
                 gzip.decompress(path.read_bytes())
             except (OSError, EOFError, zlib.error) as error:
-                raise SearchIndexError(f"Pagefind left {path.name} incomplete") from error
+                raise IncompleteIndex(f"Pagefind left {path.name} incomplete") from error
         elif path.stat().st_size == 0:
-            raise SearchIndexError(f"Pagefind left {path.name} empty")
+            raise IncompleteIndex(f"Pagefind left {path.name} empty")
+
+
+async def until_whole(folder: Path, pages: int, wait: float) -> None:
+    """Return as soon as :func:`check_index` passes for ``folder``; after ``wait`` seconds,
+    raise its :class:`IncompleteIndex`."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            check_index(folder, pages)
+            return
+        except IncompleteIndex:
+            if time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(0.01)
 
 
 def _write_pages(documents: Sequence[SearchDocument], folder: Path, language: str) -> None:
@@ -114,7 +133,8 @@ def _write_pages(documents: Sequence[SearchDocument], folder: Path, language: st
 
 async def _index(pages: Path, out: Path, language: str) -> int:
     try:
-        from pagefind.index import IndexConfig, PagefindIndex
+        from pagefind.index import IndexConfig
+        from pagefind.service import PagefindService
     except ImportError as error:  # pragma: no cover - a broken install
         raise SearchIndexError("the pagefind package is missing: pip install 'pagefind[bin]'") \
             from error
@@ -124,15 +144,26 @@ async def _index(pages: Path, out: Path, language: str) -> int:
         output_path=str(out),
     )
     try:
-        async with PagefindIndex(config=config) as index:
+        # Not PagefindIndex as a context manager: it stops the indexer as soon as it answers
+        # that the files are written, and Pagefind may still be writing them then (cut-short
+        # files in about one indexing of eight on a busy machine, each repaired by indexing
+        # again: at 3,000 posts seconds more of a build). The indexer stays up until they are
+        # whole.
+        async with PagefindService() as service:
+            index = await service.create_index(config)
             result = await index.add_directory(str(pages))
+            await index.write_files()
+            indexed = int(result.get("page_count", 0))
+            await until_whole(out, indexed, WRITE_WAIT)
     except FileNotFoundError as error:
         raise SearchIndexError(
             "the Pagefind binary was not found: install it with pip install 'pagefind[bin]'"
         ) from error
+    except IncompleteIndex:
+        raise
     except Exception as error:
         raise SearchIndexError(f"Pagefind failed: {error}") from error
-    return int(result.get("page_count", 0))
+    return indexed
 
 
 def _run(work: Coroutine[object, object, int]) -> int:

@@ -8,13 +8,21 @@ import gzip
 import json
 import shutil
 import subprocess
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from plugins.search.documents import SearchDocument
-from plugins.search.index import SearchIndexError, check_index, write_index
+from plugins.search.index import (
+    IncompleteIndex,
+    SearchIndexError,
+    check_index,
+    until_whole,
+    write_index,
+)
 from plugins.search.scripts import change_scripts
 
 DOCUMENTS = [SearchDocument(url="/news/a/", title="A", body_html="<p>Skrivaren är lagad.</p>"),
@@ -59,6 +67,39 @@ def test_an_empty_script_is_refused(written: Path, tmp_path: Path) -> None:
 
     with pytest.raises(SearchIndexError, match=r"pagefind\.js empty"):
         check_index(copy, 2)
+
+
+def test_the_indexer_is_stopped_only_once_its_files_are_whole(written: Path,
+                                                              tmp_path: Path) -> None:
+    # Pagefind answers "files written" while it may still be writing them in the background;
+    # here a file is cut short and made whole again 0.3 s later, as the indexer would.
+    copy = tmp_path / "pagefind"
+    shutil.copytree(written, copy)
+    entry = copy / "pagefind-entry.json"
+    whole = entry.read_bytes()
+    cut_short(entry)
+    finish = threading.Timer(0.3, entry.write_bytes, args=(whole,))
+    started = time.monotonic()
+    finish.start()
+    try:
+        asyncio.run(until_whole(copy, 2, wait=10))
+    finally:
+        finish.join()
+
+    assert time.monotonic() - started >= 0.3
+    check_index(copy, 2)
+
+
+def test_an_index_that_stays_cut_short_is_refused_after_the_wait(written: Path,
+                                                                 tmp_path: Path) -> None:
+    copy = tmp_path / "pagefind"
+    shutil.copytree(written, copy)
+    (copy / "pagefind-worker.js").write_bytes(b"")
+    started = time.monotonic()
+
+    with pytest.raises(IncompleteIndex, match=r"pagefind-worker\.js empty"):
+        asyncio.run(until_whole(copy, 2, wait=0.2))
+    assert time.monotonic() - started >= 0.2
 
 
 def test_indexing_works_while_the_host_runs_an_event_loop(tmp_path: Path) -> None:
