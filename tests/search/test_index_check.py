@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -69,6 +70,13 @@ def test_an_empty_script_is_refused(written: Path, tmp_path: Path) -> None:
         check_index(copy, 2)
 
 
+def run_apart(work: Coroutine[object, object, object]) -> object:
+    """``asyncio.run(work)`` in a thread of its own: in the whole test run Playwright's sync API
+    keeps an event loop running in this thread, and asyncio.run refuses to nest."""
+    with ThreadPoolExecutor(max_workers=1) as apart:
+        return apart.submit(asyncio.run, work).result()
+
+
 def test_the_indexer_is_stopped_only_once_its_files_are_whole(written: Path,
                                                               tmp_path: Path) -> None:
     # Pagefind answers "files written" while it may still be writing them in the background;
@@ -82,7 +90,7 @@ def test_the_indexer_is_stopped_only_once_its_files_are_whole(written: Path,
     started = time.monotonic()
     finish.start()
     try:
-        asyncio.run(until_whole(copy, 2, wait=10))
+        run_apart(until_whole(copy, 2, wait=10))
     finally:
         finish.join()
 
@@ -98,7 +106,7 @@ def test_an_index_that_stays_cut_short_is_refused_after_the_wait(written: Path,
     started = time.monotonic()
 
     with pytest.raises(IncompleteIndex, match=r"pagefind-worker\.js empty"):
-        asyncio.run(until_whole(copy, 2, wait=0.2))
+        run_apart(until_whole(copy, 2, wait=0.2))
     assert time.monotonic() - started >= 0.2
 
 
