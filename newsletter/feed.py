@@ -73,10 +73,17 @@ class Entry:
     window: Window | None = None
     action: Action | None = None
     topics: frozenset[str] = field(init=False, repr=False, compare=False)
+    # The keys of categories and audiences apart, as each subscriber's choices are matched
+    # against them (computed once here, not once per subscriber).
+    category_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+    audience_keys: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        keys = frozenset(topic_key(t) for t in (*self.categories, *self.audiences))
-        object.__setattr__(self, "topics", keys)
+        categories = frozenset(topic_key(t) for t in self.categories)
+        audiences = frozenset(topic_key(t) for t in self.audiences)
+        object.__setattr__(self, "category_keys", categories)
+        object.__setattr__(self, "audience_keys", audiences)
+        object.__setattr__(self, "topics", categories | audiences)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict, the inverse of :meth:`from_json` (the database stores entries so)."""

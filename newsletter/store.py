@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,12 @@ class Status(StrEnum):
     UNKNOWN = "unknown"  # connection lost after the data: next run tries once more
     FAILED = "failed"  # 5xx, or given up: listed by ``newsletter failures``
     CANCELLED = "cancelled"  # the subscriber left, or no longer wants any of the posts
+
+
+@lru_cache(maxsize=256)
+def _told_state(entry: Entry) -> str:
+    """The stored state of an entry: the same for every subscriber of a run, so made once."""
+    return PostState.of(entry).to_json()
 
 
 @dataclass(frozen=True)
@@ -981,8 +988,7 @@ class Store:
             "INSERT INTO told (subscriber_id, entry_id, state, delivery_id) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (subscriber_id, entry_id) DO UPDATE"
             " SET state = excluded.state, delivery_id = excluded.delivery_id",
-            ((delivery.subscriber_id, e.id, PostState.of(e).to_json(), delivery.id)
-             for e in entries),
+            ((delivery.subscriber_id, e.id, _told_state(e), delivery.id) for e in entries),
         )
 
     # Editions and deliveries

@@ -235,8 +235,7 @@ class Wanted:
         """Whether the subscriber wants this entry."""
         if not self.choices:
             return True
-        categories = frozenset(topic_key(c) for c in entry.categories)
-        audiences = frozenset(topic_key(a) for a in entry.audiences)
+        categories, audiences = entry.category_keys, entry.audience_keys
         for wanted_categories, wanted_audiences in self.choices:
             if wanted_categories is not None and wanted_categories.isdisjoint(categories):
                 continue
