@@ -90,6 +90,24 @@ def _store(ctx: click.Context) -> Iterator[Store]:
         yield store
 
 
+@contextmanager
+def _reader_may_stop() -> Iterator[None]:
+    """Output read by a program that may stop early (``subscribers list | head``): no error.
+
+    Only around writes to stdout, so that a broken pipe elsewhere (an SMTP socket) is still
+    reported.
+    """
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit; pointed at /dev/null that is quiet too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        sys.exit(0)
+
+
 @click.group(cls=_Group)
 @click.option("--db", type=click.Path(dir_okay=False), envvar="NEWSLETTER_DB",
               default="newsletter.db", show_default=True, help="SQLite state file.")
@@ -222,8 +240,9 @@ def subscribers_list(ctx: click.Context, show_all: bool) -> None:
     """
     # The csv module quotes a name such as "Åström, Anna" as import reads it back.
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["email", "name", "topics", *(["state"] if show_all else [])])
-    with _store(ctx) as store:
+    with _store(ctx) as store, _reader_may_stop():
+        # Written once the database opened: a file that is no database prints no CSV at all.
+        writer.writerow(["email", "name", "topics", *(["state"] if show_all else [])])
         for sub in store.subscribers(active_only=not show_all):
             if len(sub.choices) == 1:
                 only = sub.choices[0]
@@ -344,13 +363,14 @@ def send(ctx: click.Context, source: str, since: datetime | None, outbox: str,
     db = ctx.obj["db"]
     feed_error: FeedError | None = None
     with run_lock(db), _store(ctx) as store:
-        settings = _mail_settings(store, config)
         try:
             plan = update_from_feed(store, source, since=_since(since), now=now,
                                     timeout=config.http_timeout,
                                     reminder_horizon=timedelta(days=config.reminder_days))
         except FeedError as exc:
             feed_error, plan = exc, Plan()
+        # After the feed was read: on the first run, its home page is the "more news" link.
+        settings = _mail_settings(store, config)
         if plan.not_modified:
             click.echo("feed not modified (HTTP 304)", err=True)
         total = store.count_open()
@@ -409,6 +429,8 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
     from newsletter.digest import Recipient, build_digest, render
     from newsletter.run import FIRST_RUN_WINDOW, split_new
 
+    if not Path(out).name:
+        raise click.BadParameter(f"{out!r} names no file, e.g. digest.html", param_hint="'--out'")
     config = _settings(sender)
     document = read_feed(*_fetch_body(source, config.http_timeout))
     entries = document.entries
@@ -481,7 +503,7 @@ def failures(ctx: click.Context, deferred: bool) -> None:
     statuses = [Status.FAILED]
     if deferred:
         statuses += [Status.DEFERRED, Status.UNKNOWN]
-    with _store(ctx) as store:
+    with _store(ctx) as store, _reader_may_stop():
         for row in store.failures(statuses):
             if row.status is Status.FAILED:
                 upcoming = "not retried (newsletter retry)"
@@ -492,7 +514,8 @@ def failures(ctx: click.Context, deferred: bool) -> None:
 
 
 @cli.command()
-@click.option("--edition", type=int, help="Only this edition's failed deliveries.")
+@click.option("--edition", type=click.IntRange(1, 2**63 - 1),
+              help="Only this edition's failed deliveries.")
 @click.option("--address", help="Only the failed deliveries to this address.")
 @click.pass_context
 def retry(ctx: click.Context, edition: int | None, address: str | None) -> None:

@@ -127,8 +127,15 @@ def _attempt(
         raise _Retryable(f"no answer from the server within {clock.spent()}") from exc
     except requests.TooManyRedirects as exc:
         raise FeedError(f"fetching {source} failed: too many redirects") from exc
+    except (requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema) as exc:
+        # The address (or where a redirect leads) is wrong: no retry makes it right.
+        raise FeedError(f"fetching {source} failed: {exc}") from exc
     except requests.RequestException as exc:
         raise _Retryable(_reason(exc)) from exc
+    except ValueError as exc:  # a redirect to an address urllib cannot parse ("http://[::1/")
+        raise FeedError(f"fetching {source} failed: a redirect to a malformed address: {exc}"
+                        ) from exc
     with response:
         if response.status_code == 304:
             return Fetched(b"", validators, response.url, not_modified=True)
@@ -166,7 +173,10 @@ def _read_body(response: requests.Response, source: str, clock: _Deadline) -> by
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
             raise _Retryable(f"the server sent {_size(size)} in {clock.spent()}") from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise _Retryable(f"the connection broke after {_size(size)}: {exc}") from exc
+            # Not urllib3's text: "('Connection broken: IncompleteRead(...)', IncompleteRead(...))".
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else ""
+            raise _Retryable(f"the connection broke after {_size(size)}"
+                             + (f": {reason}" if reason else "")) from exc
         if not chunk:
             if not raw.closed and raw.length_remaining:
                 raise _Retryable(f"the connection broke after {_size(size)}")

@@ -116,9 +116,12 @@ class _Reader:
         if not raw:
             return default
         match = _DURATION.fullmatch(raw.lower())
-        value = (
-            timedelta(seconds=float(match[1]) * _UNITS[match[2]]) if match else timedelta(0)
-        )
+        try:
+            value = (
+                timedelta(seconds=float(match[1]) * _UNITS[match[2]]) if match else timedelta(0)
+            )
+        except OverflowError:  # "999999999999999999999d": beyond what timedelta holds
+            value = timedelta.max
         if not timedelta(0) < value <= high:
             self.fail(name, raw, f"a duration such as 3d, 36h or 90m, at most {high.days} days")
             return default

@@ -57,11 +57,16 @@ class SmtpConfig:
             raise ConfigError(
                 f"SMTP_SECURITY must be one of {', '.join(SECURITY_MODES)}, not {security!r}"
             )
+        if any(c.isspace() or c in "/@" for c in host):
+            # A typo found now, not as "Name or service not known" after the feed was read.
+            raise ConfigError(f"SMTP_HOST must be a host name or IP address, not {host!r}")
         port_text = env.get("SMTP_PORT", "").strip()
-        try:
-            port = int(port_text) if port_text else DEFAULT_PORTS[security]
-        except ValueError as exc:
-            raise ConfigError(f"SMTP_PORT must be a number, not {port_text!r}") from exc
+        port = DEFAULT_PORTS[security]
+        if port_text:
+            if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+                raise ConfigError(
+                    f"SMTP_PORT must be a number from 1 to 65535, not {port_text!r}")
+            port = int(port_text)
         user = env.get("SMTP_USER") or None
         password = env.get("SMTP_PASSWORD") or None
         auth = env.get("SMTP_AUTH", "").strip().lower() or "password"

@@ -5,14 +5,19 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import logging
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from newsletter.lock import run_lock
-from tests.newsletter.feedwriter import Post, rss
+from tests.newsletter.feedwriter import Post, atom, rss
 from tests.newsletter.testkit import Cli, FeedServer, Route, SmtpServer, free_port
 
 ANNA, BERTIL, CECILIA, DAVID = (
@@ -307,3 +312,102 @@ def test_backlog_goes_out_while_the_feed_is_down_then_the_feed_error(
     assert line.startswith(f"newsletter: error: fetching {feed_server.url()}: gave up after 1 s:"
                            " the server sent ")
     assert line.endswith(" in 1 s")
+
+
+@pytest.mark.parametrize("render", [rss, atom], ids=["rss", "atom"])
+def test_links_of_other_schemes_never_reach_the_mail(
+    run: Cli, smtp_server: SmtpServer, feed_server: FeedServer, now: datetime,
+    caplog: pytest.LogCaptureFixture, render,
+) -> None:
+    """The reproduction: javascript:, vbscript: and data: post links were clickable in the
+    digest's HTML and text, and a relative link took the first folder for the host."""
+    posts = [
+        Post("js", "Länk med javascript", now - timedelta(hours=1), href="javascript:alert(1)"),
+        Post("vb", "Länk med vbscript", now - timedelta(hours=2), href="VBScript:MsgBox(1)"),
+        Post("data", "Länk med data", now - timedelta(hours=3),
+             href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="),
+        Post("rel", "Relativ länk", now - timedelta(hours=4), href="../nyheter/rel/"),
+    ]
+    feed_server.routes["/it/feeds/news.xml"] = Route(render(posts))
+    run("subscribers", "add", ANNA)
+    with caplog.at_level(logging.WARNING):
+        result = run("send", "--feed", feed_server.url("/it/feeds/news.xml"),
+                     env=smtp_server.env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("4 new posts, 1 digests sent, 0 failed")
+    message = _messages(smtp_server)[ANNA]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (text, html):
+        for title in ("Länk med javascript", "Länk med vbscript", "Länk med data"):
+            assert title in part  # the post is still news, only its link is gone
+        for payload in ("alert(1)", "msgbox(1)", "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg"):
+            assert payload not in part.lower()
+    relative = f"http://127.0.0.1:{feed_server.port}/it/nyheter/rel/"
+    assert f"Läs mer: {relative}" in text and f'href="{relative}"' in html
+    for title in ("Länk med javascript", "Länk med vbscript", "Länk med data"):
+        assert f"post '{title}'" in caplog.text
+    assert caplog.text.count("only http(s) links go into a digest") == 3
+
+
+def test_a_digest_holds_at_most_max_posts_and_links_to_the_rest(
+    run: Cli, smtp_server: SmtpServer, tmp_path: Path, now: datetime
+) -> None:
+    """The reproduction: no limit on posts per digest (a 50 MB feed became a 122 MB mail)."""
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss([Post(f"p{n}", f"Nyhet nummer {n}", now - timedelta(hours=n))
+                          for n in range(1, 6)]))
+    run("subscribers", "add", ANNA)
+    result = run("send", "--feed", str(feed),
+                 env={**smtp_server.env, "NEWSLETTER_MAX_POSTS": "2"})
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("5 new posts, 1 digests sent")
+    message = _messages(smtp_server)[ANNA]
+    assert str(message["Subject"]).startswith("Nytt från IT: 5 nyheter, vecka ")
+    text = message.get_body(("plain",)).get_content()
+    assert "Nyhet nummer 1" in text and "Nyhet nummer 2" in text  # the newest two
+    for n in (3, 4, 5):
+        assert f"Nyhet nummer {n}" not in text
+    # The rest as a link to the news page: the feed's home page, as nothing else is set.
+    assert "3 nyheter till finns på intranätet: https://intranet.exempelkommun.se/" in text
+
+
+def test_odd_arguments_are_usage_errors_not_surprises(
+    run: Cli, feed_file: Path, tmp_path: Path
+) -> None:
+    """Found by the issue 7 audit: each of these was "unexpected ... (--debug)", exit 1."""
+    for args in (["preview", "--feed", str(feed_file), "--out", ""],
+                 ["retry", "--edition", "99999999999999999999"],
+                 ["retry", "--edition", "0"]):
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "unexpected" not in result.stderr and "Traceback" not in result.output
+    assert "Invalid value for '--out': '' names no file" in run(*["preview", "--feed",
+        str(feed_file), "--out", ""]).stderr
+
+
+def test_a_file_that_is_no_database_prints_one_line_and_no_csv(run: Cli, tmp_path: Path) -> None:
+    garbage = tmp_path / "inte-en-databas.db"
+    garbage.write_bytes(b"email,name\nanna@exempelkommun.se,Anna\n" * 200)
+    for args in (["subscribers", "list"], ["failures"]):
+        result = run("--db", str(garbage), *args)
+        assert result.exit_code == 6
+        assert result.stdout == ""
+        assert result.stderr == (
+            f"newsletter: error: cannot open database {garbage}: file is not a database\n")
+
+
+def test_a_reader_that_stops_early_is_no_error(run: Cli, tmp_path: Path) -> None:
+    """`newsletter subscribers list | head -1`: the pipe closes; no "unexpected" line."""
+    csv = tmp_path / "många.csv"
+    csv.write_text("email\n" + "".join(f"person{n:05d}@exempelkommun.se\n" for n in range(20000)))
+    assert run("subscribers", "import", str(csv)).exit_code == 0
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "--db", str(run.db), "subscribers", "list"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert listing.stdout is not None and listing.stderr is not None
+    assert listing.stdout.readline() == b"email,name,topics\n"
+    listing.stdout.close()  # as head does after its line; 20,000 more do not fit in the pipe
+    error = listing.stderr.read()
+    assert listing.wait(timeout=60) == 0
+    assert error == b""

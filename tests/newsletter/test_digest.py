@@ -83,6 +83,17 @@ def test_digest_sections_and_subject() -> None:
     assert build_digest([plain], NOW).subject == "Nytt från IT: 1 nyhet, vecka 48"
 
 
+def test_the_category_order_is_the_feeds() -> None:
+    """Another site's feed may order its categories otherwise: the digest follows the feed."""
+    posts = [entry("a", categories=("Planerad ändring",)), entry("b", categories=("Säkerhet",)),
+             entry("c", categories=("Tips",)), entry("d", categories=("Okänd",))]
+    theirs = Vocabulary(("Tips", "Säkerhet", "Planerad ändring"), ("samtliga",), "samtliga")
+    assert [s.name for s in build_digest(posts, NOW, theirs).sections] == [
+        "Tips", "Säkerhet", "Planerad ändring", "Okänd"]
+    assert [s.name for s in build_digest(posts, NOW, VOCABULARY).sections] == [
+        "Planerad ändring", "Säkerhet", "Tips", "Okänd"]
+
+
 def test_a_one_post_digest_shows_the_post_once() -> None:
     post = entry("flytt", title="Flytt av servrar", categories=("Planerad ändring",),
                  action=Action("Spara filer", date(2026, 12, 4)),

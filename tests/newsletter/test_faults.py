@@ -240,3 +240,38 @@ def test_retry_intervals_grow_as_a_mail_server_s_do() -> None:
 
     minutes = [retry_delay(n) / timedelta(minutes=1) for n in range(1, 8)]
     assert minutes == [5, 10, 20, 40, 80, 120, 120]
+
+
+def test_retry_requeues_one_editions_failures_or_all(
+    run: Cli, smtp_server: SmtpServer, feed_file: Path
+) -> None:
+    """`newsletter retry` without SQL: one edition's failed deliveries, then all the rest."""
+    anna, bertil = "anna@exempelkommun.se", "bertil@exempelkommun.se"
+    run("subscribers", "add", anna)
+    run("subscribers", "add", bertil)
+    env = smtp_server.env
+    sink = smtp_server.sink
+    sink.rcpt_replies = {anna: "550 5.1.1 Mailbox unavailable",
+                         bertil: "550 5.1.1 Mailbox unavailable"}
+    assert "0 digests sent, 2 failed" in run("send", "--feed", str(feed_file), env=env).stdout
+    # Edition 2, a new post: Anna's mailbox is still refused, Bertil's is back.
+    sink.rcpt_replies = {anna: "550 5.1.1 Mailbox unavailable"}
+    feed_file.write_bytes(feed_file.read_bytes().replace(b"natfiske", b"natfiske-2"))
+    assert "1 digests sent, 1 failed" in run("send", "--feed", str(feed_file), env=env).stdout
+    listed = [line.split("\t")[2:4] for line in run("failures").stdout.splitlines()]
+    assert sorted(listed) == [["edition 1", anna], ["edition 1", bertil], ["edition 2", anna]]
+
+    sink.rcpt_replies = {}
+    requeued = run("retry", "--edition", "2")
+    assert requeued.stdout.startswith("1 failed deliveries of edition 2 queued again")
+    assert "1 digests sent, 0 failed" in run("send", "--feed", str(feed_file), env=env).stdout
+    assert sink.by_recipient() == {bertil: 1, anna: 1}
+    assert [line.split("\t")[2] for line in run("failures").stdout.splitlines()] == [
+        "edition 1", "edition 1"]
+
+    everything = run("retry")
+    assert everything.stdout.startswith("2 failed deliveries queued again")
+    assert "2 digests sent, 0 failed" in run("send", "--feed", str(feed_file), env=env).stdout
+    assert sink.by_recipient() == {bertil: 2, anna: 2}
+    assert run("failures").stdout == ""
+    assert _statuses(run.db) == {"sent": 4}

@@ -99,6 +99,35 @@ def test_bad_lines_are_reported_where_they_are_and_the_good_ones_kept(
     assert "gun@exempelkommun.se" in listed and "bertil" not in listed
 
 
+def test_bad_lines_of_a_unicode_text_file_are_reported_at_their_lines(
+    run: Cli, tmp_path: Path, feed_file: Path
+) -> None:
+    """Excel's "Unicode-text" (UTF-16 LE, BOM, tabs) with bad lines: reported where they are,
+    the good lines kept, as for the semicolon file above."""
+    path = tmp_path / "unicode.txt"
+    path.write_bytes(codecs.BOM_UTF16_LE + (
+        "E-post\tNamn\tÄmnen\r\n"                                  # 1
+        "anna@exempelkommun.se\tÅström, Anna\tskola\r\n"           # 2
+        'bertil@exempelkommun.se\t"Bertil Öberg\tTips\r\n'         # 3 unclosed quote
+        "cecilia@exempelkommun.se\tCecilia\tTips\r\n"              # 4 not swallowed
+        "david@exempelkommun.se\tDavid\tvård och omsorj\r\n"       # 5 a typo
+        "eva@exempelkommun.se\tEva\tTips\tförvaltning\r\n"        # 6 an extra column
+    ).encode("utf-16-le"))
+    result = run("subscribers", "import", str(path), "--feed", str(feed_file))
+    assert result.exit_code == 0, result.output
+    problems = result.stderr.splitlines()
+    assert [p.split(": skipped: ")[0] for p in problems] == [
+        f"{path}:3", f"{path}:5", f"{path}:6"]
+    assert "did you mean 'vård och omsorg'?" in problems[1]
+    assert result.stdout.splitlines() == [
+        "2 added, 0 updated, 0 unchanged, 0 left alone (unsubscribed), 3 invalid lines skipped"]
+    assert run("subscribers", "list").stdout.splitlines() == [
+        "email,name,topics",
+        'anna@exempelkommun.se,"Åström, Anna",skola',
+        "cecilia@exempelkommun.se,Cecilia,Tips",
+    ]
+
+
 def test_a_header_without_an_address_column_names_what_is_allowed(
     run: Cli, tmp_path: Path
 ) -> None:

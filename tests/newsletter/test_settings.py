@@ -24,6 +24,11 @@ BAD = [
     ("NEWSLETTER_HTTP_TIMEOUT", "inf", "at most 3600"),
     ("NEWSLETTER_HTTP_TIMEOUT", "30 s", "seconds"),
     ("SMTP_PORT", "smtp", "number"),
+    ("SMTP_PORT", "0", "from 1 to 65535"),
+    ("SMTP_PORT", "70000", "from 1 to 65535"),
+    ("SMTP_PORT", "-1", "from 1 to 65535"),
+    ("SMTP_HOST", "smtp.kommun .se", "host name"),
+    ("SMTP_HOST", "smtp://smtp.kommun.se", "host name"),
     ("SMTP_SECURITY", "tls", "starttls, ssl, none"),
     ("NEWSLETTER_TRANSPORT", "brevduva", "smtp, graph, outbox"),
     ("NEWSLETTER_FROM", "it-nyheter", "e-mail address"),
@@ -33,6 +38,7 @@ BAD = [
     ("NEWSLETTER_MAX_POSTS", "0", "from 1 to 500"),
     ("NEWSLETTER_RETRY_PERIOD", "tre dagar", "3d"),
     ("NEWSLETTER_RETRY_PERIOD", "90d", "30 days"),
+    ("NEWSLETTER_RETRY_PERIOD", "999999999999999999999d", "30 days"),  # beyond timedelta
     ("NEWSLETTER_UNSUBSCRIBE_SECRET", "kort", "at least 16"),
 ]
 
