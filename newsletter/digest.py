@@ -146,6 +146,16 @@ class MailSettings:
         """Whether messages carry an https one-click unsubscribe link."""
         return bool(self.links or self.unsubscribe_url)
 
+    @property
+    def one_click(self) -> bool:
+        """Whether List-Unsubscribe-Post announces one-click: RFC 8058 allows it over https only.
+
+        A trial service on ``http://127.0.0.1`` still gets its link, without the announcement.
+        """
+        if self.links is not None:
+            return self.links.public_url.startswith("https://")
+        return bool(self.unsubscribe_url)  # settings accept only https:// here
+
     def unsubscribe_link(self, recipient: Recipient) -> str | None:
         """The https link with a signed token, when the service or a URL is configured."""
         if self.links is not None:
@@ -468,7 +478,7 @@ class MessageTemplate:
         skeleton["From"] = settings.sender
         skeleton["Subject"] = header_safe(rendered.subject)
         skeleton["List-Id"] = f"{LIST_NAME} <{header_safe(settings.list_id)}>"
-        if settings.has_unsubscribe_link:
+        if settings.one_click:
             skeleton["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         skeleton["Auto-Submitted"] = "auto-generated"
         skeleton["Precedence"] = "list"

@@ -182,6 +182,26 @@ def test_message_structure_and_headers() -> None:
     assert "Avsluta prenumerationen" in html
 
 
+@pytest.mark.parametrize(("public_url", "one_click"), [
+    ("https://nyhetsbrev.exempelkommun.se/", True),
+    ("http://127.0.0.1:8080/", False),  # a trial service on this machine
+])
+def test_one_click_is_announced_only_with_an_https_link(public_url: str, one_click: bool) -> None:
+    from dataclasses import replace
+
+    from newsletter.links import Links
+    from newsletter.tokens import Signer
+
+    links = Links(public_url, Signer("ett-hemligt-och-langt-nog-varde", "x.se"))
+    settings = replace(SETTINGS, unsubscribe_url=None, links=links)
+    message = _parse(build_message(build_digest([entry("a")], NOW),
+                                   Recipient(7, "anna@exempelkommun.se", "", "AAAAAAAA"),
+                                   settings, 3, NOW))
+    assert message["List-Unsubscribe"].startswith(f"<{public_url}avsluta?token=")
+    expected = "List-Unsubscribe=One-Click" if one_click else None
+    assert message["List-Unsubscribe-Post"] == expected
+
+
 def test_resend_has_the_same_message_id() -> None:
     digest = build_digest([entry("a")], NOW)
     recipient = Recipient(7, "anna@exempelkommun.se")
