@@ -21,7 +21,7 @@ import click
 from newsletter.errors import ConfigError, FeedError, NewsletterError, StateError, SubscriberError
 from newsletter.feed import STOCKHOLM, Entry, read_feed
 from newsletter.lock import run_lock
-from newsletter.notices import CANCELLED, PostState, due_notices, select_notices
+from newsletter.notices import PostState, due_notices, select_notices
 from newsletter.store import Status, Store, Validators
 from newsletter.subscribers import (
     HeaderError,
@@ -445,7 +445,7 @@ def preview(ctx: click.Context, source: str, out: str, subscriber: str | None,
         for entry in entries:
             current.setdefault(entry.id, entry)
         known = {i: PostState.of(e) for i, e in store.known_entries(current).items()}
-        cancelled = vocabulary.cancelled or CANCELLED
+        cancelled = vocabulary.cancelled
         notices = due_notices(current.values(), known, store.given_notices(current), now,
                               timedelta(days=config.reminder_days), cancelled)
         recipient = Recipient(0, settings.sender.addr_spec, "")

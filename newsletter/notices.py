@@ -29,7 +29,6 @@ from newsletter.feed import STOCKHOLM, Action, Entry, Window
 from swedish.dates import format_date, format_window
 
 DEFAULT_HORIZON_DAYS = 7
-CANCELLED = "inställd"
 
 
 class Kind(StrEnum):
@@ -124,7 +123,7 @@ def due_notices(
     given: set[tuple[str, Kind, str]],
     now: datetime,
     horizon: timedelta = timedelta(days=DEFAULT_HORIZON_DAYS),
-    cancelled: str = CANCELLED,
+    cancelled: str | None = None,
 ) -> list[Notice]:
     """The notices this look at the feed makes due.
 
@@ -144,7 +143,7 @@ def due_notices(
         before = known.get(entry.id)
         if before is not None and before != state:
             due.append(Notice(entry.id, Kind.CHANGED, state.to_json()))
-        if entry.status == cancelled or horizon <= timedelta(0):
+        if _is_cancelled(entry.status, cancelled) or horizon <= timedelta(0):
             continue
         key = reminder_key(entry.action)
         if key is not None and entry.action is not None and entry.action.by is not None:
@@ -189,7 +188,7 @@ def select_notices(
     told: Mapping[str, PostState],
     news: set[str],
     wants: Callable[[Entry], bool],
-    cancelled: str = CANCELLED,
+    cancelled: str | None = None,
 ) -> Selected:
     """The notices of one edition for one subscriber.
 
@@ -213,7 +212,7 @@ def select_notices(
                 changes[entry.id] = Change(
                     entry, describe_changes(before, PostState.of(entry), cancelled)
                 )
-        elif entry.status == cancelled:
+        elif _is_cancelled(entry.status, cancelled):
             continue
         elif notice.kind is Kind.REMINDER and reminder_key(entry.action) == notice.key:
             reminders[entry.id] = entry
@@ -240,14 +239,19 @@ def _start(entry: Entry) -> tuple[str, str]:
     return soon_key(entry.window) or "", entry.title
 
 
+def _is_cancelled(status: str | None, cancelled: str | None) -> bool:
+    """``cancelled`` is the feed's word for it (``itc:statuses``); without one nothing is."""
+    return cancelled is not None and status == cancelled
+
+
 def describe_changes(
-    before: PostState, after: PostState, cancelled: str = CANCELLED
+    before: PostState, after: PostState, cancelled: str | None = None
 ) -> tuple[str, ...]:
     """What changed, one Swedish line each, e.g. ``Nytt datum: …`` or ``Inställt``.
 
     A post newly cancelled says only that: its new date or action no longer concerns anyone.
     """
-    if after.status == cancelled and before.status != cancelled:
+    if _is_cancelled(after.status, cancelled) and not _is_cancelled(before.status, cancelled):
         return ("Inställt",)
     lines: list[str] = []
     if after.status != before.status and after.status:

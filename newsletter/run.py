@@ -21,7 +21,6 @@ from newsletter.digest import (
 from newsletter.feed import Entry, read_feed
 from newsletter.fetch import fetch
 from newsletter.notices import (
-    CANCELLED,
     DEFAULT_HORIZON_DAYS,
     Kind,
     PostState,
@@ -146,9 +145,9 @@ def update_from_feed(
     return Plan(False, len(fresh), len(stale), edition_id, deliveries, len(notices))
 
 
-def _cancelled(vocabulary: Vocabulary | None) -> str:
-    """The status the feed uses for a cancelled post."""
-    return vocabulary.cancelled if vocabulary and vocabulary.cancelled else CANCELLED
+def _cancelled(vocabulary: Vocabulary | None) -> str | None:
+    """The status the feed uses for a cancelled post; None when the feed never said."""
+    return vocabulary.cancelled if vocabulary else None
 
 
 def _reminders_only(store: Store, source: str, now: datetime, horizon: timedelta) -> Plan:

@@ -18,6 +18,8 @@ from newsletter.notices import (
 )
 
 CET = datetime.fromisoformat("2026-12-01T00:00:00+01:00").tzinfo
+# The feed's word for a cancelled post (its itc:statuses); the newsletter has none of its own.
+CANCELLED = "inställd"
 # Monday 30 November 2026, 08:00 in Stockholm.
 MONDAY = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 
@@ -84,7 +86,7 @@ def test_a_window_is_soon_from_seven_days_before_its_start_until_it_starts() -> 
 
 def test_cancelled_posts_and_a_zero_horizon_get_no_reminders() -> None:
     now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
-    assert due_notices([post(status="inställd")], {}, set(), now) == []
+    assert due_notices([post(status="inställd")], {}, set(), now, cancelled=CANCELLED) == []
     assert due_notices([post()], {}, set(), now, timedelta(0)) == []
 
 
@@ -95,7 +97,8 @@ def test_a_change_of_status_window_or_action_is_due_for_known_posts_only() -> No
     for changed in (post(status="inställd"), post(window=None),
                     post(action=Action("Spara dina filer", date(2026, 12, 10)))):
         assert kinds(due_notices([changed], known, set(), MONDAY)) == [("flytt", Kind.CHANGED)]
-    assert due_notices([post(status="inställd")], {}, set(), MONDAY) == []
+    assert due_notices([post(status="inställd")], {}, set(), MONDAY,
+                       cancelled=CANCELLED) == []
 
 
 def test_the_same_instant_written_with_another_offset_is_no_change() -> None:
@@ -114,12 +117,14 @@ def test_change_texts() -> None:
         "Nytt datum: fredag 18 december 2026 kl. 18.00 \u2013 söndag 20 december kl. 18.00"
         " (tidigare fredag 11 december 2026 kl. 18.00 \u2013 söndag 13 december kl. 18.00)",
     )
-    assert describe_changes(before, PostState.of(post(status="inställd"))) == ("Inställt",)
+    assert describe_changes(before, PostState.of(post(status="inställd")), CANCELLED) == (
+        "Inställt",)
     # Cancelled and moved at once: the cancellation says it all.
-    assert describe_changes(before, PostState.of(post(status="inställd", window=moved))) == (
+    assert describe_changes(before, PostState.of(post(status="inställd", window=moved)),
+                            CANCELLED) == (
         "Inställt",
     )
-    assert describe_changes(PostState.of(post(status="inställd")), before) == (
+    assert describe_changes(PostState.of(post(status="inställd")), before, CANCELLED) == (
         "Ny status: planerad",
     )
     assert describe_changes(before, PostState.of(post(status="pågår"))) == ("Ny status: pågår",)
@@ -145,7 +150,7 @@ def test_a_change_goes_only_to_whoever_was_sent_another_state() -> None:
     notices = [Notice("flytt", Kind.CHANGED, PostState.of(now).to_json())]
     current = {"flytt": now}
     got_old = {"flytt": PostState.of(post())}
-    selected = select_notices(notices, current, got_old, set(), everyone)
+    selected = select_notices(notices, current, got_old, set(), everyone, CANCELLED)
     assert [(c.entry.id, c.lines) for c in selected.changes] == [("flytt", ("Inställt",))]
     assert not select_notices(notices, current, {}, set(), everyone)
     assert not select_notices(notices, current, {"flytt": PostState.of(now)}, set(), everyone)
@@ -161,7 +166,8 @@ def test_reminders_go_by_topic_and_drop_posts_that_are_news_or_no_longer_due() -
     assert (selected.reminders, selected.soon) == ((entry,), ())
     assert not select_notices(notices, {"flytt": entry}, {}, {"flytt"}, everyone)
     assert not select_notices(notices, {"flytt": entry}, {}, set(), lambda e: False)
-    assert not select_notices(notices, {"flytt": post(status="inställd")}, {}, set(), everyone)
+    assert not select_notices(notices, {"flytt": post(status="inställd")}, {}, set(), everyone,
+                              CANCELLED)
     moved = post(action=Action("Spara dina filer", date(2026, 12, 18)),
                  window=Window(datetime(2026, 12, 18, 18, 0, tzinfo=CET)))
     assert not select_notices(notices, {"flytt": moved}, {}, set(), everyone)
@@ -177,3 +183,19 @@ def test_a_change_says_it_all_and_the_post_is_not_reminded_of_besides() -> None:
                               everyone)
     assert [c.entry.id for c in selected.changes] == ["flytt"]
     assert selected.reminders == ()
+
+
+def test_without_the_feeds_word_for_cancelled_nothing_is_cancelled() -> None:
+    """Item 9 of issue 7: the newsletter hard-codes no status; a feed that names none (an older
+    site) gets its posts reminded of and their new status told, as the digest treats them."""
+    now = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    off = post(status="inställd")
+    assert kinds(due_notices([off], {}, set(), now)) == [
+        ("flytt", Kind.REMINDER), ("flytt", Kind.SOON)]
+    assert describe_changes(PostState.of(post()), PostState.of(off)) == ("Ny status: inställd",)
+    notices = [Notice("flytt", Kind.REMINDER, "2026-12-11")]
+    assert select_notices(notices, {"flytt": off}, {}, set(), everyone).reminders == (off,)
+    # Another site's word: its own cancelled status, and "inställd" is just a status.
+    assert due_notices([post(status="avbokad")], {}, set(), now, cancelled="avbokad") == []
+    assert kinds(due_notices([off], {}, set(), now, cancelled="avbokad")) == [
+        ("flytt", Kind.REMINDER), ("flytt", Kind.SOON)]
