@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.feed import parse_feed
+from newsletter.feed import parse_feed, read_feed
 from plugins.posts.frontmatter import read_front_matter
 from plugins.posts.model import Post, Taxonomy, parse_post
 from tests.conftest import BUILD_NOW, REPO, SITE_URL
@@ -57,6 +57,19 @@ def test_newsletter_reads_every_published_post_from_the_real_feed(
         else:
             assert entry.action is None
         assert entry.content_html, entry.id
+
+
+@pytest.mark.parametrize("name", ["news.rss.xml", "news.atom.xml"])
+def test_the_real_feed_gives_the_newsletter_its_vocabulary(built_site: Path, name: str) -> None:
+    """Issue 7 item 9: the newsletter hard-codes no category order, everyone-audience or
+    status; the site's real feed must carry them as mkdocs.yml and the post model have them."""
+    channel = read_feed((built_site / "feeds" / name).read_bytes(),
+                        f"{SITE_URL}feeds/{name}").channel
+    assert channel.categories == (
+        "Planerad ändring", "Driftstörning", "Nytt system", "Säkerhet", "Tips")
+    assert channel.audiences == ("alla", "skola", "förvaltning", "vård och omsorg")
+    assert channel.everyone == "alla"  # mkdocs.yml: everyone_audience
+    assert channel.cancelled == "inställd"
 
 
 def test_contract_covers_the_interesting_fields() -> None:
