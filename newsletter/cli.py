@@ -569,13 +569,19 @@ def serve(ctx: click.Context, host: str, port: int, source: str | None, sender: 
         config.site_url,
     )
     app = create_app(service, transport)
-    click.echo(f"serving {config.links.public_url} on http://{host}:{port}/", err=True)
     try:
-        # X-Forwarded-* headers are trusted (by ProxyFix) only with NEWSLETTER_PROXY_HOPS.
-        # connection_limit: a burst of mail clients' one-click POSTs (hundreds at once after a
-        # digest) waits in waitress's queue instead of the kernel's backlog.
-        waitress.serve(app, host=host, port=port, threads=threads, ident="nyhetsbrev",
-                       connection_limit=1000)
+        try:
+            # X-Forwarded-* headers are trusted (by ProxyFix) only with NEWSLETTER_PROXY_HOPS.
+            # connection_limit: a burst of mail clients' one-click POSTs (hundreds at once
+            # after a digest) waits in waitress's queue instead of the kernel's backlog.
+            server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                            ident="nyhetsbrev", connection_limit=1000)
+        except (OSError, ValueError) as exc:  # port taken, an address not this machine's
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ConfigError(f"cannot listen on {host}:{port} (--host, --port): {reason}"
+                              ) from exc
+        click.echo(f"serving {config.links.public_url} on http://{host}:{port}/", err=True)
+        server.run()
     finally:
         app.extensions["newsletter_mailer"].close()
 

@@ -72,3 +72,20 @@ def test_serve_without_a_public_address_stops_with_exit_8(tmp_path: Path) -> Non
     result = run("--db", str(tmp_path / "db.sqlite"), "serve")
     assert result.exit_code == 8
     assert "NEWSLETTER_PUBLIC_URL" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_serve_on_an_address_it_cannot_listen_on_is_one_line_exit_8(tmp_path: Path) -> None:
+    """Found by the issue 7 audit: a port in use was "unexpected OSError", exit 1, after
+    "serving ..." had been printed."""
+    import socket
+
+    run = Cli(tmp_path / "db.sqlite", {**BASE, "NEWSLETTER_PUBLIC_URL": "http://127.0.0.1:8080/",
+                                       "NEWSLETTER_SECRET": LONG, "SMTP_HOST": None})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("--db", str(tmp_path / "db.sqlite"), "serve", "--port", str(port))
+    assert result.exit_code == 8, result.output
+    assert result.stderr == (f"newsletter: error: cannot listen on 127.0.0.1:{port}"
+                             " (--host, --port): Address already in use\n")
