@@ -146,7 +146,9 @@ def _vocabulary(store: Store, feed: str | None) -> Vocabulary | None:
 
 
 @subscribers.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
+# readable=False: a file it may not read is ours to report (exit 7, one line), not click's
+# four-line usage error.
+@click.argument("file", type=click.Path(dir_okay=False, readable=False))
 @_FEED_FOR_TOPICS
 @click.pass_context
 def subscribers_import(ctx: click.Context, file: str, feed: str | None) -> None:

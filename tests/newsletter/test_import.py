@@ -386,3 +386,34 @@ def test_which_addresses_are_plain_enough(address: str, accepted: bool) -> None:
     rows = list(read_csv(f"email\n{address}\n"))
     assert by_function is accepted
     assert isinstance(rows[0], Subscriber) is accepted, rows
+
+
+def test_a_file_it_may_not_read_is_one_line_and_exit_7(tmp_path: Path) -> None:
+    """Like a missing file: ``FILE: reason`` on one line, exit 7 (subscriber data), nothing
+    imported. Root reads any file: as root the command runs without the capabilities that
+    allow it (setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH), as a normal user would."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    work = tmp_path / "work"
+    work.mkdir()
+    subscribers = work / "prenumeranter.csv"
+    subscribers.write_text("email,name,topics\r\nanna@exempelkommun.se,Anna,\r\n")
+    subscribers.chmod(0)
+    command = [sys.executable, "-m", "newsletter", "--db", str(work / "n.db"),
+               "subscribers", "import", str(subscribers)]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: every file is readable")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=work,
+                          env={**os.environ, "PYTHONPATH": str(repo)})
+    assert done.returncode == 7, done
+    assert done.stderr == f"newsletter: error: cannot read {subscribers}: Permission denied\n"
+    assert done.stdout == ""
+    if (work / "n.db").exists():  # nothing imported (the file is read before the database)
+        with sqlite3.connect(work / "n.db") as db:
+            assert db.execute("SELECT count(*) FROM subscribers").fetchone() == (0,)
