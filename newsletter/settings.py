@@ -106,7 +106,8 @@ class _Reader:
         raw = self.text(name)
         if not raw:
             return default
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        if not raw.isdecimal() or not low <= int(raw) <= high:
             self.fail(name, raw, f"{what}, a whole number from {low} to {high}")
             return default
         return int(raw)

@@ -212,13 +212,23 @@ class _Asker:
             if not answer.strip() and default:
                 return default
             picked = [part.strip() for part in answer.split(",") if part.strip()]
-            try:
-                chosen = [allowed[int(p) - 1] if p.isdigit() else p for p in picked]
-            except IndexError:
+            chosen = [c for c in (_pick(p, allowed) for p in picked) if c is not None]
+            if len(chosen) < len(picked):  # asked again now, not after every other question
                 chosen = []
             if chosen and (many or len(chosen) == 1):
                 return chosen
             print(f"  Skriv numret, 1\N{EN DASH}{len(allowed)}.")
+
+
+def _pick(answer: str, allowed: list[str]) -> str | None:
+    """One answer at a list's prompt: its number (1..n) or its name; None if neither.
+
+    isdecimal, not isdigit: "²" is a digit that int() refuses.
+    """
+    if answer.isdecimal():
+        return allowed[int(answer) - 1] if 1 <= int(answer) <= len(allowed) else None
+    names = {name.casefold(): name for name in allowed}
+    return names.get(answer.casefold())
 
 
 def _moment(value: str | None, option: str, project: Project) -> datetime | None:
@@ -336,7 +346,7 @@ def _preview(project: Project, arguments: argparse.Namespace) -> int:
     from .preview import BACKGROUND_NICENESS, Preview
 
     host, _, port = arguments.address.rpartition(":")
-    if not host or not port.isdigit():
+    if not host or not port.isdecimal():
         print(f"nyhet visa: adressen {arguments.address} ska skrivas värd:port, till exempel "
               "127.0.0.1:8000", file=sys.stderr)
         return 2

@@ -63,7 +63,8 @@ class SmtpConfig:
         port_text = env.get("SMTP_PORT", "").strip()
         port = DEFAULT_PORTS[security]
         if port_text:
-            if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            # isdecimal, not isdigit: "²" is a digit that int() refuses.
+            if not port_text.isdecimal() or not 1 <= int(port_text) <= 65535:
                 raise ConfigError(
                     f"SMTP_PORT must be a number from 1 to 65535, not {port_text!r}")
             port = int(port_text)

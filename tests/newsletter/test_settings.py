@@ -27,6 +27,7 @@ BAD = [
     ("SMTP_PORT", "0", "from 1 to 65535"),
     ("SMTP_PORT", "70000", "from 1 to 65535"),
     ("SMTP_PORT", "-1", "from 1 to 65535"),
+    ("SMTP_PORT", "²5", "from 1 to 65535"),  # a digit to str.isdigit, not to int()
     ("SMTP_HOST", "smtp.kommun .se", "host name"),
     ("SMTP_HOST", "smtp://smtp.kommun.se", "host name"),
     ("SMTP_SECURITY", "tls", "starttls, ssl, none"),
@@ -36,6 +37,7 @@ BAD = [
     ("NEWSLETTER_UNSUBSCRIBE_MAILTO", "avsluta@", "e-mail address"),
     ("NEWSLETTER_LIST_ID", "nytt från it", "ASCII"),
     ("NEWSLETTER_MAX_POSTS", "0", "from 1 to 500"),
+    ("NEWSLETTER_MAX_POSTS", "³", "from 1 to 500"),
     ("NEWSLETTER_RETRY_PERIOD", "tre dagar", "3d"),
     ("NEWSLETTER_RETRY_PERIOD", "90d", "30 days"),
     ("NEWSLETTER_RETRY_PERIOD", "999999999999999999999d", "30 days"),  # beyond timedelta

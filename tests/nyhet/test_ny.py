@@ -182,3 +182,39 @@ def _read_until_exit(fd: int, process: subprocess.Popen[bytes]) -> bytes:
         data += chunk
     process.wait(timeout=30)
     return data
+
+
+def test_a_number_outside_the_list_is_asked_again(project: Path) -> None:
+    """ "0" is not the last category, "²" is neither a number nor a name, "9" is past the end:
+    each is asked again at once; a name typed as listed (any case) is taken."""
+    main, secondary = os.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nyhet", "ny"], cwd=project, env=mkdocs_env(),
+        stdin=secondary, stdout=secondary, stderr=secondary, close_fds=True,
+    )
+    os.close(secondary)
+    answers = ["0", "²", "9", "driftstörning", "Långsamt wifi i Skolhuset",
+               "Wifi i Skolhuset är långsamt i dag.", "2", "Wifi", "", ""]
+    output = b""
+    try:
+        for answer in answers:
+            output += _read_until_prompt(main)
+            os.write(main, answer.encode() + b"\n")
+        output += _read_until_exit(main, process)
+    finally:
+        os.close(main)
+        process.kill()
+    text = output.decode("utf-8", "replace")
+    assert process.returncode == 0, text
+    assert text.count("Skriv numret, 1\N{EN DASH}6.") == 3, text
+    assert "Traceback" not in text
+    meta = yaml.load((project / POSTS / "langsamt-wifi-i-skolhuset.md")
+                     .read_text("utf-8").split("---\n")[1], Loader=yaml.BaseLoader)
+    assert meta["categories"] == ["Driftstörning"]
+
+
+def test_visa_with_an_address_whose_port_is_no_number(nyhet: Nyhet) -> None:
+    result = nyhet("visa", "--adress", "127.0.0.1:²")
+    assert result.returncode == 2
+    assert result.stderr == ("nyhet visa: adressen 127.0.0.1:² ska skrivas värd:port, till "
+                             "exempel 127.0.0.1:8000\n")
